@@ -1,0 +1,36 @@
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+
+from core.models import Job
+from core.responses import EnvelopeResponse
+from core.selectors import job_get_for_client
+from core.views import ClientViewSet
+
+
+class JobSerializer(serializers.ModelSerializer):
+    links = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Job
+        fields = ["id", "status", "eta", "status_code", "response_data", "error", "links"]
+
+    def get_links(self, job) -> list[dict]:
+        return [{"entity": "job", "href": f"/api/jobs/{job.id}"}]
+
+    def to_representation(self, job):
+        data = super().to_representation(job)
+        # pending shows where to poll; processed its answer; failed its error
+        keep = {
+            Job.Status.PENDING: ("id", "status", "eta", "links"),
+            Job.Status.PROCESSED: ("id", "status", "status_code", "response_data"),
+            Job.Status.FAILED: ("id", "status", "status_code", "error"),
+        }[job.status]
+        return {key: data[key] for key in keep}
+
+
+class JobViewSet(ClientViewSet):
+    scope_map = {"retrieve": "job:read"}
+
+    @extend_schema(responses=JobSerializer, description="The state of an asynchronous job this client started.")
+    def retrieve(self, request, pk):
+        return EnvelopeResponse(JobSerializer(job_get_for_client(job_id=pk, client=self.client)).data)

@@ -1,0 +1,44 @@
+import json
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+
+from core.errors import ApiError
+from core.models import Client
+from core.services import token_issue
+
+
+class Command(BaseCommand):
+    help = "Issue an access token for a client directly (back office, scripts, tests)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--client", required=True, help="client_id")
+        parser.add_argument("--scopes", required=True)
+        parser.add_argument("--user", help="username the token acts for")
+        parser.add_argument("--expires-in", type=int, help="seconds (default ACCESS_TOKEN_EXPIRE_SECONDS)")
+
+    def handle(self, *args, **options):
+        client = Client.objects.filter(client_id=options["client"]).first()
+        if client is None:
+            raise CommandError(f"No client with client_id {options['client']}")
+        try:
+            token = token_issue(
+                client=client,
+                scopes=options["scopes"].split(),
+                username=options["user"],
+                expires_in=options["expires_in"],
+            )
+        except get_user_model().DoesNotExist as error:
+            raise CommandError(f"No user {options['user']}") from error
+        except ApiError as error:
+            raise CommandError(error.describe()) from error
+        self.stdout.write(
+            json.dumps(
+                {
+                    "access_token": token.token,
+                    "token_type": "Bearer",
+                    "expires_in": options["expires_in"] or int((token.expires - token.created).total_seconds()),
+                    "scope": token.scope,
+                }
+            )
+        )

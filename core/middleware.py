@@ -1,0 +1,31 @@
+import logging
+import re
+import uuid
+from contextvars import ContextVar
+
+_current_request_id: ContextVar[str] = ContextVar("request_id", default="-")
+_VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:#@/+=-]{1,200}$")
+
+
+class RequestIdMiddleware:
+    """Echo the caller's X-Request-ID (or make one) on the request, the response and every log line."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        incoming = request.headers.get("X-Request-ID", "")
+        request.request_id = incoming if _VALID_REQUEST_ID.match(incoming) else str(uuid.uuid4())
+        token = _current_request_id.set(request.request_id)
+        try:
+            response = self.get_response(request)
+        finally:
+            _current_request_id.reset(token)
+        response["X-Request-ID"] = request.request_id
+        return response
+
+
+class RequestIdLogFilter(logging.Filter):
+    def filter(self, record):
+        record.request_id = _current_request_id.get()
+        return True

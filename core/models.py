@@ -1,0 +1,84 @@
+import hashlib
+import secrets
+import uuid
+
+from django.db import models
+from oauth2_provider.models import AbstractApplication
+
+
+def api_key_digest(api_key: str) -> str:
+    # API keys are 256-bit random strings, so a plain SHA-256 is as safe as a slow KDF and costs
+    # nothing per request.
+    return hashlib.sha256(api_key.encode()).hexdigest()
+
+
+class Client(AbstractApplication):
+    """An OAuth client: the medical information system of one legal entity."""
+
+    legal_entity_id = models.UUIDField(default=uuid.uuid4, db_index=True)
+    legal_entity_name = models.CharField(max_length=255, blank=True)
+    scopes = models.TextField(blank=True, help_text="Space-separated scopes this client may request.")
+    api_key_digest = models.CharField(max_length=64, unique=True, editable=False)
+
+    class Meta(AbstractApplication.Meta):
+        swappable = "OAUTH2_PROVIDER_APPLICATION_MODEL"
+        verbose_name = "API client"
+
+    @property
+    def scope_list(self) -> list[str]:
+        return self.scopes.split()
+
+    def set_new_api_key(self) -> str:
+        """Give the client a fresh API key; the clear key is returned once and never stored."""
+        api_key = secrets.token_urlsafe(32)
+        self.api_key_digest = api_key_digest(api_key)
+        return api_key
+
+    def has_api_key(self, api_key: str) -> bool:
+        return secrets.compare_digest(self.api_key_digest, api_key_digest(api_key))
+
+
+class Event(models.Model):
+    """An audit record of one state change (the seeds' StateChangeEvent)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    entity_type = models.CharField(max_length=64)
+    entity_id = models.CharField(max_length=64)
+    property = models.CharField(max_length=64)
+    old_value = models.JSONField(null=True, blank=True)
+    new_value = models.JSONField(null=True, blank=True)
+    actor = models.CharField(max_length=128)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["entity_type", "entity_id"])]
+
+    def __str__(self):
+        return f"{self.entity_type}:{self.entity_id} {self.property} {self.old_value!r} → {self.new_value!r}"
+
+
+class Job(models.Model):
+    """The state of an asynchronous operation a client started (DESIGN §4.5)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        PROCESSED = "processed"
+        FAILED = "failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(max_length=64)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="jobs")
+    eta = models.DateTimeField()
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_data = models.JSONField(null=True, blank=True)
+    error = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.kind} {self.id} ({self.status})"

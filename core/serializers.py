@@ -1,0 +1,78 @@
+"""Serializer pieces every app uses: closed schemas, phone numbers, one-time codes."""
+
+from collections.abc import Mapping
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework.exceptions import ErrorDetail
+
+from core.masking import mask_phone
+
+PHONE_PATTERN = r"^\+380[0-9]{9}$"
+
+
+class StrictSerializer(serializers.Serializer):
+    """Rejects properties the schema does not define, like the registry's closed JSON schemas."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError(
+                    {
+                        name: [
+                            ErrorDetail(
+                                "Schema does not allow additional properties",
+                                code="schema_does_not_allow_additional_properties",
+                            )
+                        ]
+                        for name in unknown
+                    }
+                )
+        return super().to_internal_value(data)
+
+
+class PhoneNumberField(serializers.RegexField):
+    """A Ukrainian mobile number, `+380` and nine digits."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("error_messages", {"invalid": "Must be a phone number like +380501234567"})
+        super().__init__(PHONE_PATTERN, **kwargs)
+
+
+class MaskedPhoneField(serializers.CharField):
+    """Read-only: a phone number as every response shows it, `+38093*****85`."""
+
+    def __init__(self, **kwargs):
+        kwargs["read_only"] = True
+        super().__init__(**kwargs)
+
+    def to_representation(self, value):
+        return mask_phone(value)
+
+
+@extend_schema_field(
+    {"oneOf": [{"type": "integer", "minimum": 1}, {"type": "string", "pattern": "^[1-9][0-9]*$"}], "example": 1234}
+)
+class OtpCodeField(serializers.Field):
+    """A one-time code, sent as a JSON number (`1234`) or a string of digits (`"1234"`)."""
+
+    default_error_messages = {"invalid": "Must be a positive integer code"}
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            self.fail("invalid")
+        if isinstance(data, int) and data > 0:
+            return str(data)
+        if isinstance(data, str) and data.isascii() and data.isdigit() and not data.startswith("0"):
+            return data
+        self.fail("invalid")
+
+    def to_representation(self, value):
+        return value
+
+
+class VerificationCodeSerializer(StrictSerializer):
+    """The body of every `actions/approve` confirmed by OTP."""
+
+    verification_code = OtpCodeField()

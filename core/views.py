@@ -1,0 +1,90 @@
+from django.conf import settings
+from django.db import connection
+from django.http import JsonResponse
+from django_tasks_db.models import DBTaskResult
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, viewsets
+from rest_framework.decorators import api_view, authentication_classes, permission_classes
+from rest_framework.response import Response
+
+from core.envelope import envelope
+from core.errors import error_body
+
+
+class ClientViewSet(viewsets.GenericViewSet):
+    """Base of every API viewset: UUID ids in URLs, scopes per action in `scope_map`."""
+
+    lookup_value_converter = "uuid"
+    scope_map: dict[str, str] = {}
+
+    @property
+    def client(self):
+        return self.request.auth.application
+
+
+@extend_schema(
+    responses=inline_serializer(
+        "Health",
+        {
+            "status": serializers.CharField(),
+            "database": serializers.BooleanField(),
+            "pending_tasks": serializers.IntegerField(allow_null=True),
+            "version": serializers.CharField(),
+        },
+    ),
+    description="Liveness and readiness: the database answers, how many tasks wait for a worker. No auth.",
+)
+@api_view(["GET"])
+@authentication_classes([])
+@permission_classes([])
+def health(request):
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        database = True
+        pending = DBTaskResult.objects.ready().count()
+    except Exception:  # the point of a health check is to report this, not to fail on it
+        database, pending = False, None
+    data = {
+        "status": "ok" if database else "degraded",
+        "database": database,
+        "pending_tasks": pending,
+        "version": settings.VERSION,
+    }
+    return Response(data, status=200 if database else 503)
+
+
+def _json_error(request, status: int, message: str) -> JsonResponse:
+    return JsonResponse(
+        envelope(request, status, error_body(status, message), is_error=True),
+        status=status,
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+def _is_api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def page_not_found(request, exception=None):
+    if _is_api(request):
+        return _json_error(request, 404, "Not found")
+    from django.views.defaults import page_not_found as default
+
+    return default(request, exception)
+
+
+def server_error(request):
+    if _is_api(request):
+        return _json_error(request, 500, "Internal server error")
+    from django.views.defaults import server_error as default
+
+    return default(request)
+
+
+def bad_request(request, exception=None):
+    if _is_api(request):
+        return _json_error(request, 400, "Bad request")
+    from django.views.defaults import bad_request as default
+
+    return default(request, exception)

@@ -1,0 +1,117 @@
+import json
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.urls import get_resolver
+from rest_framework.test import APIClient
+
+from core.models import Client
+from core.permissions import required_scopes
+from core.scopes import SCOPES
+
+pytestmark = pytest.mark.django_db
+
+
+def run(*args) -> dict:
+    from io import StringIO
+
+    out = StringIO()
+    call_command(*args, stdout=out)
+    return json.loads(out.getvalue())
+
+
+def test_schema_generates_without_warnings(tmp_path):
+    # --fail-on-warn turns every drf-spectacular warning into an error; --validate checks OpenAPI 3.
+    call_command("spectacular", "--fail-on-warn", "--validate", "--file", str(tmp_path / "schema.yaml"))
+    assert (tmp_path / "schema.yaml").read_text().startswith("openapi: 3")
+
+
+def test_schema_documents_security_and_envelope():
+    response = APIClient().get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert response.status_code == 200
+    schema = json.loads(response.content)
+    schemes = schema["components"]["securitySchemes"]
+    assert schemes["ApiKey"] == {
+        "type": "apiKey",
+        "in": "header",
+        "name": "Api-key",
+        "description": schemes["ApiKey"]["description"],
+    }
+    assert set(schemes["oauth2"]["flows"]) == {"clientCredentials", "authorizationCode"}
+    assert set(schemes["oauth2"]["flows"]["clientCredentials"]["scopes"]) == set(SCOPES)
+    assert "Meta" in schema["components"]["schemas"]
+
+
+def test_swagger_ui_is_served_offline(client):
+    response = client.get("/api/docs/")
+    assert response.status_code == 200
+    assert b"swagger-ui" in response.content
+    assert b"cdn.jsdelivr" not in response.content
+
+
+def test_every_api_action_declares_a_scope():
+    """Fail-closed permission: an API action without a scope would be unusable, so catch it here."""
+    missing = []
+    for pattern in get_resolver().url_patterns:
+        for sub in getattr(pattern, "url_patterns", []):
+            callback = getattr(sub, "callback", None)
+            cls = getattr(callback, "cls", None)
+            actions = getattr(callback, "actions", None)
+            if cls is None or not actions:
+                continue
+            for action in actions.values():
+                view = cls(action=action)
+                if required_scopes(view) is None:
+                    missing.append(f"{cls.__name__}.{action}")
+    assert missing == []
+
+
+def test_create_client_prints_credentials_once():
+    data = run("create_client", "--name", "Clinic 1", "--scopes", "otp:read otp:write")
+    client = Client.objects.get(client_id=data["client_id"])
+    assert client.scope_list == ["otp:read", "otp:write"]
+    assert client.has_api_key(data["api_key"])
+    assert data["client_secret"] not in client.client_secret  # hashed by django-oauth-toolkit
+    assert set(data) == {"client_id", "client_secret", "api_key", "legal_entity_id"}
+
+
+def test_create_client_rejects_unknown_scope():
+    with pytest.raises(CommandError, match=r"\$\.scopes: Unknown scopes: nope"):
+        run("create_client", "--name", "Clinic", "--scopes", "otp:read nope")
+
+
+def test_issue_token_gives_a_working_token():
+    created = run("create_client", "--name", "Clinic", "--scopes", "otp:read otp:write")
+    token = run("issue_token", "--client", created["client_id"], "--scopes", "otp:read", "--expires-in", "120")
+    assert token["token_type"] == "Bearer"
+    assert token["expires_in"] == 120
+    assert token["scope"] == "otp:read"
+    http = APIClient()
+    http.credentials(HTTP_AUTHORIZATION=f"Bearer {token['access_token']}", HTTP_API_KEY=created["api_key"])
+    assert http.get("/api/health").status_code == 200
+
+
+def test_issue_token_refuses_scopes_beyond_the_client():
+    created = run("create_client", "--name", "Clinic", "--scopes", "otp:read")
+    with pytest.raises(CommandError, match="Client may not have scopes: otp:write"):
+        run("issue_token", "--client", created["client_id"], "--scopes", "otp:write")
+
+
+def test_issue_token_for_unknown_client():
+    with pytest.raises(CommandError, match="No client with client_id nope"):
+        run("issue_token", "--client", "nope", "--scopes", "otp:read")
+
+
+def test_seed_demo_is_idempotent():
+    first = run("seed_demo")
+    second = run("seed_demo")
+    assert first["client_id"] == second["client_id"]
+    assert Client.objects.filter(name="Demo MIS").count() == 1
+    http = APIClient()
+    http.credentials(HTTP_AUTHORIZATION=f"Bearer {second['access_token']}", HTTP_API_KEY=second["api_key"])
+    assert http.get("/api/health").status_code == 200
+
+
+def test_no_missing_migrations():
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)
