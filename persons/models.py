@@ -1,0 +1,128 @@
+import uuid
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class Person(models.Model):
+    """A patient in the master patient index (MPI)."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active"
+        INACTIVE = "inactive"
+
+    class Gender(models.TextChoices):
+        MALE = "MALE"
+        FEMALE = "FEMALE"
+
+    class VerificationStatus(models.TextChoices):
+        NOT_VERIFIED = "NOT_VERIFIED"
+        VERIFICATION_NEEDED = "VERIFICATION_NEEDED"
+        IN_REVIEW = "IN_REVIEW"
+        VERIFIED = "VERIFIED"
+
+    class VerificationReason(models.TextChoices):
+        AUTO = "AUTO"
+        RULES_TRIGGERED = "RULES_TRIGGERED"
+        RULES_PASSED = "RULES_PASSED"
+        MANUAL = "MANUAL"
+
+    class DocumentType(models.TextChoices):
+        PASSPORT = "PASSPORT"
+        NATIONAL_ID = "NATIONAL_ID"
+        BIRTH_CERTIFICATE = "BIRTH_CERTIFICATE"
+        BIRTH_CERTIFICATE_FOREIGN = "BIRTH_CERTIFICATE_FOREIGN"
+        PERMANENT_RESIDENCE_PERMIT = "PERMANENT_RESIDENCE_PERMIT"
+        TEMPORARY_CERTIFICATE = "TEMPORARY_CERTIFICATE"
+        REFUGEE_CERTIFICATE = "REFUGEE_CERTIFICATE"
+        COMPLEMENTARY_PROTECTION_CERTIFICATE = "COMPLEMENTARY_PROTECTION_CERTIFICATE"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    first_name = models.CharField(max_length=255)
+    last_name = models.CharField(max_length=255)
+    second_name = models.CharField(max_length=255, blank=True)
+    birth_date = models.DateField()
+    gender = models.CharField(max_length=8, choices=Gender.choices)
+    tax_id = models.CharField(max_length=10, blank=True, db_index=True)
+    no_tax_id = models.BooleanField(default=False)
+    # [{"type": "PASSPORT", "number": "АА123456"}], as the registry sends them
+    documents = models.JSONField(default=list, blank=True)
+    # [{"type": "MOBILE", "number": "+380503410870"}]
+    phones = models.JSONField(default=list, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    verification_status = models.CharField(
+        max_length=32, choices=VerificationStatus.choices, default=VerificationStatus.VERIFICATION_NEEDED
+    )
+    verification_reason = models.CharField(max_length=32, choices=VerificationReason.choices, blank=True)
+    verification_comment = models.TextField(blank=True)
+    # set when this record was merged into another (the master) record
+    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.CharField(max_length=128, blank=True)
+
+    class Meta:
+        ordering = ["last_name", "first_name"]
+
+    def __str__(self):
+        return f"{self.last_name} {self.first_name} {self.second_name}".strip()
+
+    @property
+    def document_types(self) -> set[str]:
+        return {document.get("type") for document in self.documents}
+
+
+class AuthenticationMethodQuerySet(models.QuerySet):
+    def active(self, at=None):
+        at = at or timezone.now()
+        return self.filter(Q(ended_at__isnull=True) | Q(ended_at__gt=at), started_at__lte=at)
+
+
+class AuthenticationMethod(models.Model):
+    """How a person confirms things: their OTP phone, OFFLINE documents, a third person, or NA."""
+
+    class Type(models.TextChoices):
+        OTP = "OTP"
+        OFFLINE = "OFFLINE"
+        THIRD_PERSON = "THIRD_PERSON"
+        NA = "NA"
+
+    PRIMARY_TYPES = (Type.OTP, Type.OFFLINE, Type.NA)
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="authentication_methods")
+    type = models.CharField(max_length=16, choices=Type.choices)
+    phone_number = models.CharField(max_length=13, blank=True)
+    third_person = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="trusted_by_methods"
+    )
+    alias = models.CharField(max_length=255, blank=True)
+    started_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AuthenticationMethodQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["started_at"]
+        constraints = [
+            # one active primary method (OTP, OFFLINE or NA) per person; THIRD_PERSON methods are extra
+            models.UniqueConstraint(
+                fields=["person"],
+                condition=Q(ended_at__isnull=True) & ~Q(type="THIRD_PERSON"),
+                name="one_active_primary_method_per_person",
+            ),
+            models.CheckConstraint(condition=~Q(type="OTP") | ~Q(phone_number=""), name="otp_method_has_phone_number"),
+            models.CheckConstraint(
+                condition=~Q(type="THIRD_PERSON") | Q(third_person__isnull=False),
+                name="third_person_method_has_third_person",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.type} ({self.alias})" if self.alias else self.type
+
+    @property
+    def is_active(self) -> bool:
+        now = timezone.now()
+        return self.started_at <= now and (self.ended_at is None or self.ended_at > now)
