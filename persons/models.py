@@ -1,5 +1,6 @@
 import uuid
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -64,6 +65,7 @@ class Person(models.Model):
 
     class Meta:
         ordering = ["last_name", "first_name"]
+        permissions = [("verify_person", "Can set a person's verification status by hand")]
 
     def __str__(self):
         return f"{self.last_name} {self.first_name} {self.second_name}".strip()
@@ -126,3 +128,50 @@ class AuthenticationMethod(models.Model):
     def is_active(self) -> bool:
         now = timezone.now()
         return self.started_at <= now and (self.ended_at is None or self.ended_at > now)
+
+
+class AuthenticationMethodRequest(models.Model):
+    """A request to add, change or remove a person's authentication method (seed 003)."""
+
+    class Action(models.TextChoices):
+        INSERT = "INSERT"
+        UPDATE = "UPDATE"
+        DEACTIVATE = "DEACTIVATE"
+
+    class Status(models.TextChoices):
+        NEW = "NEW"
+        COMPLETED = "COMPLETED"
+        CANCELLED = "CANCELLED"
+        EXPIRED = "EXPIRED"
+
+    class Channel(models.TextChoices):
+        MIS = "MIS"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="authentication_method_requests")
+    action = models.CharField(max_length=16, choices=Action.choices)
+    # the requested method as sent: {"type", "phone_number", "value", "alias"} or {"id", "alias"}
+    authentication_method = models.JSONField(default=dict)
+    # what confirms the request: {"type": OTP|OFFLINE|NA, "number": clear phone or None, "method_id"}
+    authentication_method_current = models.JSONField(default=dict)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.NEW)
+    channel = models.CharField(max_length=8, choices=Channel.choices, default=Channel.MIS)
+    client = models.ForeignKey(settings.OAUTH2_PROVIDER_APPLICATION_MODEL, on_delete=models.PROTECT, related_name="+")
+    # document types the client must upload before an OFFLINE approve
+    documents = models.JSONField(default=list, blank=True)
+    expires_at = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    created_by = models.CharField(max_length=128)
+    updated_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.CharField(max_length=128)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "expires_at"])]
+        constraints = [
+            # a newer request cancels the older NEW one, so at most one NEW request per person
+            models.UniqueConstraint(fields=["person"], condition=Q(status="NEW"), name="one_new_auth_method_request"),
+        ]
+
+    def __str__(self):
+        return f"{self.action} {self.authentication_method.get('type', '')} ({self.status})".replace("  ", " ")
