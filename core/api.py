@@ -1,8 +1,13 @@
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.views import APIView
 
+from core.documents import document_store
 from core.models import Job
 from core.responses import EnvelopeResponse
+from core.schema import error_responses
 from core.selectors import job_get_for_client
 from core.views import ClientViewSet
 
@@ -34,3 +39,30 @@ class JobViewSet(ClientViewSet):
     @extend_schema(responses=JobSerializer, description="The state of an asynchronous job this client started.")
     def retrieve(self, request, pk):
         return EnvelopeResponse(JobSerializer(job_get_for_client(job_id=pk, client=self.client)).data)
+
+
+class DocumentUploadedSerializer(serializers.Serializer):
+    type = serializers.CharField()
+    size = serializers.IntegerField()
+
+
+class DocumentUploadView(APIView):
+    """`PUT /api/uploads/<token>`: the signed URL is the authorization, like a presigned S3 URL."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    parser_classes = []
+
+    @extend_schema(
+        request={"image/jpeg": OpenApiTypes.BINARY},
+        responses={200: DocumentUploadedSerializer, **error_responses(403, 404, 413, 422)},
+        description="Upload one scanned page (JPEG, at most UPLOAD_MAX_BYTES) to a URL from `urgent.documents`.",
+    )
+    def put(self, request, token):
+        content_length = request.META.get("CONTENT_LENGTH")
+        stored = document_store(
+            token=token,
+            content_length=int(content_length) if content_length and content_length.isdigit() else None,
+            read=request.read,
+        )
+        return EnvelopeResponse(stored)

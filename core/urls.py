@@ -1,8 +1,12 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from core.api import JobViewSet
+from core.api import DocumentUploadView, JobViewSet
 
 router = SimpleRouter(trailing_slash=False, use_regex_path=False)
 router.register("jobs", JobViewSet, basename="job")
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("uploads/<str:token>", DocumentUploadView.as_view(), name="document-upload"),
+    *router.urls,
+]

@@ -1,0 +1,45 @@
+"""Reads of the persons app."""
+
+from core.errors import Conflict, NotFound, ValidationFailed
+from persons.models import AuthenticationMethod, Person
+
+Type = AuthenticationMethod.Type
+
+
+def person_get(*, person_id) -> Person:
+    person = Person.objects.filter(pk=person_id).first()
+    if person is None:
+        raise NotFound("Person not found")
+    return person
+
+
+def _primary_method(person: Person) -> AuthenticationMethod | None:
+    return person.authentication_methods.active().exclude(type=Type.THIRD_PERSON).first()
+
+
+def authentication_method_current(*, person: Person, authorize_with=None) -> dict:
+    """The method that confirms a request for `person`, as stored on the request.
+
+    `authorize_with` picks one of the person's active methods; by default the primary one confirms.
+    For a THIRD_PERSON method the third person's own primary method decides: the SMS goes to their
+    phone, or their documents are needed. Returns `{"type", "number", "method_id"}` with the phone
+    in clear (the flows send SMS to it); responses mask it.
+    """
+    if authorize_with is not None:
+        method = person.authentication_methods.active().filter(pk=authorize_with).first()
+        if method is None:
+            raise ValidationFailed(field="authorize_with", description="Authentication method not found")
+    else:
+        method = _primary_method(person)
+    if method is None:
+        raise Conflict("Person has no active authentication method")
+    confirming = method
+    if method.type == Type.THIRD_PERSON:
+        confirming = _primary_method(method.third_person)
+        if confirming is None:
+            raise Conflict("Third person has no active authentication method")
+    return {
+        "type": confirming.type,
+        "number": confirming.phone_number or None,
+        "method_id": str(method.id),
+    }
