@@ -43,3 +43,23 @@ def authentication_method_current(*, person: Person, authorize_with=None) -> dic
         "number": confirming.phone_number or None,
         "method_id": str(method.id),
     }
+
+
+def authentication_method_request_get(*, request_id, client, person_id=None, lock: bool = False):
+    """A request of the person, visible to the client's legal entity (`client=None`: the back office).
+
+    Another legal entity's request is 404 like a missing one, so ids do not leak.
+    """
+    from persons.models import AuthenticationMethodRequest
+
+    requests = AuthenticationMethodRequest.objects.filter(pk=request_id)
+    if person_id is not None:
+        requests = requests.filter(person_id=person_id)
+    if client is not None:
+        requests = requests.filter(client__legal_entity_id=client.legal_entity_id)
+    if lock:
+        requests = requests.select_for_update()
+    request = requests.first()
+    if request is None:
+        raise NotFound("Authentication method request not found")
+    return request
