@@ -17,7 +17,10 @@ VERIFY = [("persons", "verify_person")]
 def create_groups(apps, schema_editor):
     # permissions are normally created after migrate; make sure the ones the groups need exist now
     for label in ("core", "persons"):
-        create_permissions(apps.get_app_config(label), apps=apps, verbosity=0)
+        app_config = apps.get_app_config(label)
+        app_config.models_module = True  # the migration state's app stub has none; create_permissions needs it
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
 
