@@ -142,7 +142,7 @@ class AuthenticationMethodRequestViewSet(ClientViewSet):
             201: OpenApiResponse(ApprovedSerializer, description="Completed"),
             **error_responses(409),
         },
-        description="Seed 003: `{\"verification_code\"}` when the current method is OTP, an empty body when "
+        description='Seed 003: `{"verification_code"}` when the current method is OTP, an empty body when '
         "OFFLINE (documents must be uploaded first). Applies the action and, on INSERT, verification rules 01-05.",
     )
     @action(detail=True, methods=["patch"], url_path="actions/approve")

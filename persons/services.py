@@ -287,9 +287,26 @@ def _required_documents(person: Person, *, current: dict, requested: dict) -> li
     return sorted(types)
 
 
+def _confirming_method(person: Person) -> dict:
+    """The primary method confirms; a person whose primary is NA (or missing) is confirmed by a third person."""
+    try:
+        current = authentication_method_current(person=person)
+    except Conflict:
+        current = None
+    if current is None or current["type"] == Type.NA:
+        trusted = person.authentication_methods.active().filter(type=Type.THIRD_PERSON).order_by("started_at").first()
+        if trusted is not None:
+            return authentication_method_current(person=person, authorize_with=trusted.id)
+        if current is None:
+            return authentication_method_current(person=person)  # raises the selector's conflict
+    return current
+
+
 def _cancel_open_requests(person: Person, *, now, actor: str) -> None:
     """A newer request replaces the person's older NEW ones (rows locked, each change recorded)."""
-    for older in AuthenticationMethodRequest.objects.select_for_update().filter(person=person, status=RequestStatus.NEW):
+    for older in AuthenticationMethodRequest.objects.select_for_update().filter(
+        person=person, status=RequestStatus.NEW
+    ):
         older.status, older.updated_at, older.updated_by = RequestStatus.CANCELLED, now, actor
         older.save(update_fields=["status", "updated_at", "updated_by"])
         audit.record(entity=older, property="status", old=RequestStatus.NEW, new=RequestStatus.CANCELLED, actor=actor)
@@ -307,7 +324,7 @@ def authentication_method_request_create(
     if person is None:
         raise NotFound("Person not found")
     requested = _requested_method(person, action, authentication_method)
-    current = authentication_method_current(person=person)
+    current = _confirming_method(person)
     if current["type"] == Type.NA:
         raise Conflict("Request can not be confirmed: the authentication method is NA")
     documents = _required_documents(person, current=current, requested=requested)
@@ -461,7 +478,9 @@ def authentication_method_request_approve(
     _check_confirmation(request, verification_code=verification_code, actor=actor)
     with transaction.atomic():
         person = Person.objects.select_for_update().get(pk=request.person_id)
-        request = authentication_method_request_get(person_id=person_id, request_id=request_id, client=client, lock=True)
+        request = authentication_method_request_get(
+            person_id=person_id, request_id=request_id, client=client, lock=True
+        )
         now = timezone.now()
         _ensure_open(request, now=now)
         _apply(request, person, now=now, actor=actor)
