@@ -1,0 +1,38 @@
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from core.models import Event
+from persons import housekeeping
+from persons.models import AuthenticationMethodRequest
+from tests.persons.factories import AuthenticationMethodRequestFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def client_row(caller):
+    return caller.client
+
+
+def test_expire_only_new_requests_past_their_time(client_row):
+    now = timezone.now()
+    due = AuthenticationMethodRequestFactory(client=client_row, expires_at=now - timedelta(seconds=1))
+    later = AuthenticationMethodRequestFactory(client=client_row, expires_at=now + timedelta(hours=1))
+    done = AuthenticationMethodRequestFactory(client=client_row, expires_at=now - timedelta(days=1), status="COMPLETED")
+    assert housekeeping.expire(now) == {"authentication_method_requests": 1}
+    statuses = dict(AuthenticationMethodRequest.objects.values_list("id", "status"))
+    assert statuses == {due.id: "EXPIRED", later.id: "NEW", done.id: "COMPLETED"}
+    event = Event.objects.get(entity_id=str(due.id))
+    assert (event.property, event.old_value, event.new_value, event.actor) == ("status", "NEW", "EXPIRED", "system")
+    assert housekeeping.expire(now) == {"authentication_method_requests": 0}
+
+
+def test_expire_in_batches(client_row, monkeypatch):
+    monkeypatch.setattr(housekeeping, "BATCH", 2)
+    past = timezone.now() - timedelta(minutes=1)
+    for _ in range(5):
+        AuthenticationMethodRequestFactory(client=client_row, expires_at=past)
+    assert housekeeping.expire() == {"authentication_method_requests": 5}
+    assert set(AuthenticationMethodRequest.objects.values_list("status", flat=True)) == {"EXPIRED"}
