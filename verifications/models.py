@@ -82,6 +82,7 @@ class SmsMessage(models.Model):
     class Meta:
         ordering = ["-created_at"]
         verbose_name = "SMS message"
+        permissions = [("resend_smsmessage", "Can resend a failed SMS")]
         indexes = [models.Index(fields=["created_at"], name="sms_created")]
 
     def __str__(self):

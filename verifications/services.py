@@ -264,3 +264,33 @@ def sms_resend(*, sms_id, actor: str) -> SmsMessage:
     _enqueue_on_commit(sms.pk)
     sms.refresh_from_db()
     return sms
+
+
+# --- Housekeeping -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def verifications_expire(*, now, limit: int) -> int:
+    """NEW codes past their expiry -> EXPIRED, at most `limit` of them; how many changed.
+
+    A bulk, conditional update: no audit event per code (the status and updated_at tell), as a
+    housekeeping expiry decides nothing a person would look up.
+    """
+    stale = Verification.objects.filter(status=Verification.Status.NEW, code_expired_at__lte=now)
+    ids = list(stale.order_by("code_expired_at").values_list("pk", flat=True)[:limit])
+    return stale.filter(pk__in=ids).update(status=Verification.Status.EXPIRED, updated_at=now)
+
+
+@transaction.atomic
+def verifications_delete_old(*, before, limit: int) -> int:
+    """Delete at most `limit` codes created before `before` (their SMS log rows stay); how many."""
+    ids = list(
+        Verification.objects.filter(created_at__lt=before).order_by("created_at").values_list("pk", flat=True)[:limit]
+    )
+    _, deleted = Verification.objects.filter(pk__in=ids).delete()
+    return deleted.get(Verification._meta.label, 0)
+
+
+def sms_wipe_ciphertexts(*, before) -> int:
+    """Forget the encrypted codes of SMS created before `before` (already useless: the codes expired)."""
+    return SmsMessage.objects.filter(created_at__lt=before).exclude(code_ciphertext="").update(code_ciphertext="")
