@@ -19,8 +19,8 @@ from persons.serializers import (
     OptionalVerificationCodeSerializer,
     PersonCreateSerializer,
     PersonSerializer,
-    VerificationSerializer,
-    VerificationUpdateSerializer,
+    PersonVerificationSerializer,
+    PersonVerificationUpdateSerializer,
 )
 
 
@@ -64,26 +64,27 @@ class PersonViewSet(ClientViewSet):
         methods = AuthenticationMethod.objects.active().filter(person=person).order_by("started_at")
         return EnvelopeResponse(AuthenticationMethodSerializer(methods, many=True).data)
 
-    @extend_schema(methods=["GET"], responses=VerificationSerializer, description="The verification status.")
+    @extend_schema(methods=["GET"], responses=PersonVerificationSerializer, description="The verification status.")
     @extend_schema(
         methods=["PATCH"],
-        request=VerificationUpdateSerializer,
-        responses={200: VerificationSerializer},
+        request=PersonVerificationUpdateSerializer,
+        responses={200: PersonVerificationSerializer},
         description="Manual verification: VERIFIED, NOT_VERIFIED (a comment is required) or IN_REVIEW; "
         "the reason becomes MANUAL.",
     )
     @action(detail=True, methods=["get", "patch"], url_path="verification")
     def verification(self, request, pk):
+        person = person_get(person_id=pk)  # an unknown person is 404 whatever the body says
         if request.method == "GET":
-            return EnvelopeResponse(VerificationSerializer(person_get(person_id=pk)).data)
-        data = _valid(VerificationUpdateSerializer, request)
+            return EnvelopeResponse(PersonVerificationSerializer(person).data)
+        data = _valid(PersonVerificationUpdateSerializer, request)
         person = services.person_verify(
             person_id=pk,
             status=data["verification_status"],
             comment=data["verification_comment"],
             actor=actor_of(request),
         )
-        return EnvelopeResponse(VerificationSerializer(person).data)
+        return EnvelopeResponse(PersonVerificationSerializer(person).data)
 
 
 class AuthenticationMethodRequestViewSet(ClientViewSet):

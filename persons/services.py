@@ -145,6 +145,9 @@ def _set_verification(person: Person, *, status: str, reason: str, comment: str 
 @transaction.atomic
 def person_verify(*, person_id, status: str, comment: str = "", actor: str) -> Person:
     """Manual verification (API and admin): VERIFIED, NOT_VERIFIED (needs a comment) or IN_REVIEW; reason MANUAL."""
+    person = Person.objects.select_for_update().filter(pk=person_id).first()
+    if person is None:
+        raise NotFound("Person not found")
     if status not in MANUAL_STATUSES:
         raise ValidationFailed(
             field="verification_status", description="Must be one of VERIFIED, NOT_VERIFIED, IN_REVIEW"
@@ -154,9 +157,6 @@ def person_verify(*, person_id, status: str, comment: str = "", actor: str) -> P
         raise ValidationFailed(
             field="verification_comment", description="Comment is required for NOT_VERIFIED", rule="required"
         )
-    person = Person.objects.select_for_update().filter(pk=person_id).first()
-    if person is None:
-        raise NotFound("Person not found")
     _set_verification(person, status=status, reason=VerificationReason.MANUAL, comment=comment, actor=actor)
     return person
 
