@@ -11,7 +11,7 @@ VIEW = [
     ("persons", "view_authenticationmethodrequest"),
     ("core", "view_event"),
 ]
-VERIFY = [("persons", "verify_person")]
+VERIFY = [("persons", "verify_person"), ("persons", "change_authenticationmethodrequest")]  # + resend codes
 
 
 def create_groups(apps, schema_editor):
