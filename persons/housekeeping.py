@@ -1,5 +1,7 @@
 """Periodic housekeeping of the persons app, run by `manage.py expire_requests`."""
 
+import logging
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -8,6 +10,7 @@ from core.models import Event
 from persons.models import AuthenticationMethodRequest
 
 BATCH = 500
+progress = logging.getLogger("housekeeping")
 Status = AuthenticationMethodRequest.Status
 
 
@@ -48,6 +51,7 @@ def expire(now=None) -> dict[str, int]:
                 for pk in changed
             )
             expired += len(changed)
+        progress.info("authentication_method_requests: %d expired so far", expired)
         if len(ids) < BATCH:
             break
     return {"authentication_method_requests": expired}

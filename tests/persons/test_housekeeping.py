@@ -36,3 +36,15 @@ def test_expire_in_batches(client_row, monkeypatch):
         AuthenticationMethodRequestFactory(client=client_row, expires_at=past)
     assert housekeeping.expire() == {"authentication_method_requests": 5}
     assert set(AuthenticationMethodRequest.objects.values_list("status", flat=True)) == {"EXPIRED"}
+
+
+def test_expire_requests_command_runs_persons_housekeeping(client_row):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    AuthenticationMethodRequestFactory(client=client_row, expires_at=timezone.now() - timedelta(seconds=1))
+    out = StringIO()
+    call_command("expire_requests", stdout=out)
+    assert "authentication_method_requests: 1" in out.getvalue()
+    assert AuthenticationMethodRequest.objects.get().status == "EXPIRED"

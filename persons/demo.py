@@ -1,0 +1,79 @@
+"""Demo persons, one per authentication method, and one open authentication-method request."""
+
+from datetime import date
+
+from django.utils import timezone
+
+from core.audit import SYSTEM
+from core.errors import TooManyRequests
+from persons.models import AuthenticationMethod, AuthenticationMethodRequest, Person
+from persons.services import authentication_method_request_create, person_create
+
+DEMO_ACTOR = "demo"
+
+
+def _person(*, lookup: dict, **data) -> Person:
+    person = Person.objects.filter(**lookup).first()
+    if person is None:
+        person = person_create(**lookup, **data, actor=DEMO_ACTOR)
+    return person
+
+
+def seed(context: dict) -> dict:
+    otp = _person(
+        lookup={"tax_id": "3346812319"},
+        first_name="Петро",
+        last_name="Іванов",
+        second_name="Миколайович",
+        birth_date=date(1991, 8, 19),
+        gender="MALE",
+        documents=[{"type": "PASSPORT", "number": "АА123456"}],
+        phones=[{"type": "MOBILE", "number": "+380503410870"}],
+        authentication_methods=[{"type": "OTP", "phone_number": "+380503410870", "alias": "mobile"}],
+    )
+    offline = _person(
+        lookup={"last_name": "Коваль", "first_name": "Олена", "birth_date": date(1985, 3, 2)},
+        gender="FEMALE",
+        no_tax_id=True,
+        documents=[{"type": "NATIONAL_ID", "number": "000123456"}],
+        authentication_methods=[{"type": "OFFLINE"}],
+    )
+    child = _person(
+        lookup={"last_name": "Іванова", "first_name": "Марія", "birth_date": date(2018, 4, 12)},
+        gender="FEMALE",
+        no_tax_id=True,
+        documents=[{"type": "BIRTH_CERTIFICATE", "number": "І-АА 123456"}],
+        authentication_methods=[{"type": "NA"}],
+    )
+    if not child.authentication_methods.active().filter(type="THIRD_PERSON", third_person=otp).exists():
+        # demo data only: a real third person is added by an approved INSERT request
+        AuthenticationMethod.objects.create(
+            person=child, type="THIRD_PERSON", third_person=otp, alias="father", started_at=timezone.now()
+        )
+    request = AuthenticationMethodRequest.objects.filter(
+        person=otp, status="NEW", expires_at__gt=timezone.now()
+    ).first()
+    if request is None:
+        try:
+            request = authentication_method_request_create(
+                person_id=otp.id,
+                action="INSERT",
+                authentication_method={"type": "OTP", "phone_number": "+380976549872", "alias": "new phone"},
+                client=context["client"],
+                actor=SYSTEM,
+            )
+        except TooManyRequests:  # a code went to this phone moments ago: run again later for a new request
+            request = None
+    return {
+        "persons": {
+            "otp": str(otp.id),
+            "offline": str(offline.id),
+            "na_with_third_person": str(child.id),
+        },
+        "authentication_method_request": request
+        and {
+            "id": str(request.id),
+            "person_id": str(otp.id),
+            "status": request.status,
+        },
+    }
