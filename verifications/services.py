@@ -64,8 +64,8 @@ def verification_initialize(
     become INACTIVE. Callers may run this inside their own transaction: if it rolls back, no SMS is sent.
     """
     kind = SmsMessage.Kind(kind)
-    now = timezone.now()
     _lock_phone(phone_number)
+    now = timezone.now()  # read after the lock, so it is never older than a code issued while we waited
     check_send_limits(phone_number=phone_number, now=now)
 
     previous = Verification.objects.filter(phone_number=phone_number, status=Verification.Status.NEW).first()
