@@ -40,12 +40,6 @@ def http_gateway(settings):
     return configure
 
 
-@pytest.fixture
-def queue_only(settings):
-    """Tasks are stored, not run: the test plays the worker, one attempt at a time."""
-    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
-
-
 def test_backend_is_chosen_by_setting(settings):
     settings.SMS_BACKEND = "console"
     assert isinstance(get_backend(), ConsoleBackend)
