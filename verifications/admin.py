@@ -81,7 +81,7 @@ class SmsMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             try:
                 sms_resend(sms_id=sms.pk, actor=actor_of(request))
             except ApiError as error:
-                self.message_user(request, f"{sms}: {error.message}", messages.WARNING)
+                self.message_user(request, f"SMS {sms.pk}: {error.message}", messages.WARNING)
                 continue
             self.log_change(request, sms, "Resent")
-            self.message_user(request, f"{sms}: queued again", messages.SUCCESS)
+            self.message_user(request, f"SMS {sms.pk}: queued again", messages.SUCCESS)

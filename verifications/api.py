@@ -1,9 +1,9 @@
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.decorators import action
 
 from core.audit import actor_of
 from core.responses import EnvelopeResponse
-from core.schema import error_responses
+from core.schema import ErrorSerializer, error_responses
 from core.views import ClientViewSet
 from verifications import selectors, services
 from verifications.serializers import (
@@ -45,7 +45,13 @@ class VerificationViewSet(ClientViewSet):
     @extend_schema(
         parameters=[PHONE_PARAMETER],
         request=VerificationCompleteSerializer,
-        responses={200: VerificationSerializer, **error_responses(403)},
+        responses={
+            200: VerificationSerializer,
+            403: OpenApiResponse(
+                ErrorSerializer,
+                description="The code was refused (the reason is the message), or the token lacks `otp:write`",
+            ),
+        },
         description=(
             "Checks the code sent to the phone. 403 `forbidden` with the reason: `Invalid verification code`, "
             "`Verification code expired` or `Maximum attempts exceed` (after the allowed wrong tries even the "

@@ -64,8 +64,8 @@ def verification_initialize(
     become INACTIVE. Callers may run this inside their own transaction: if it rolls back, no SMS is sent.
     """
     kind = SmsMessage.Kind(kind)
-    now = timezone.now()
     _lock_phone(phone_number)
+    now = timezone.now()  # read after the lock, so it is never older than a code issued while we waited
     check_send_limits(phone_number=phone_number, now=now)
 
     previous = Verification.objects.filter(phone_number=phone_number, status=Verification.Status.NEW).first()
@@ -106,13 +106,13 @@ def verification_complete(*, phone_number: str, code: str, actor: str = audit.SY
     call this OUTSIDE your own transaction.atomic() block: inside it, your rollback would undo the
     counted attempt and give a guesser unlimited tries.
     """
-    now = timezone.now()
     with transaction.atomic():
         verification = (
             Verification.objects.select_for_update().filter(phone_number=phone_number).order_by("-created_at").first()
         )
         if verification is None:
             raise NotFound(NOT_FOUND)
+        now = timezone.now()  # after the lock: a guess that waited is judged at the time it is applied
         reason = _attempt(verification, code, now=now, actor=actor)
     if reason is not None:
         logger.info("verification %s for %s failed: %s", verification.pk, mask_phone(phone_number), reason)
@@ -161,6 +161,7 @@ def _enqueue_on_commit(sms_id, *, run_after=None) -> None:
     from verifications.tasks import send_sms
 
     task = send_sms
+    # A backend that cannot defer (the immediate one, in tests) retries at once.
     if run_after is not None and send_sms.get_backend().supports_defer:
         task = send_sms.using(run_after=run_after)
     transaction.on_commit(partial(task.enqueue, sms_id=str(sms_id)))

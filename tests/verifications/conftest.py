@@ -48,6 +48,12 @@ def no_send_limits(settings):
     settings.OTP_SEND_LIMIT = 1000
 
 
+@pytest.fixture
+def queue_only(settings):
+    """Tasks are stored, not run: the test plays the worker, one attempt at a time."""
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+
+
 def sms_of(verification: Verification) -> SmsMessage:
     return SmsMessage.objects.get(verification=verification)
 
