@@ -17,6 +17,8 @@ Status = AuthenticationMethodRequest.Status
 def expire(now=None) -> dict[str, int]:
     """NEW authentication-method requests past `expires_at` become EXPIRED, in batches, each change recorded.
 
+    Returns `{"authentication method requests expired": n}`, or `{}` when none expired.
+
     Rows another transaction holds (an approve in progress) are skipped and left to that transaction.
     """
     now = now or timezone.now()
@@ -51,7 +53,8 @@ def expire(now=None) -> dict[str, int]:
                 for pk in changed
             )
             expired += len(changed)
-        progress.info("authentication_method_requests: %d expired so far", expired)
         if len(ids) < BATCH:
             break
-    return {"authentication_method_requests": expired}
+        progress.info("authentication method requests: expired %d so far", expired)
+    # quiet when there was nothing to do (the command runs every minute)
+    return {"authentication method requests expired": expired} if expired else {}
