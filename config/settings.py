@@ -19,8 +19,14 @@ SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
-    # Development only: a fresh key per process start invalidates sessions, nothing else.
-    SECRET_KEY = get_random_secret_key()
+    # Development only: one generated key in var/, shared by the web process and the task worker
+    # (the worker decrypts the codes the web process encrypted for SMS delivery).
+    _dev_key_file = BASE_DIR / "var" / "dev-secret-key"
+    if not _dev_key_file.exists():
+        _dev_key_file.parent.mkdir(exist_ok=True)
+        _dev_key_file.write_text(get_random_secret_key())
+        _dev_key_file.chmod(0o600)
+    SECRET_KEY = _dev_key_file.read_text().strip()
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])

@@ -1,9 +1,9 @@
-import importlib
 import json
 
-from django.apps import apps
 from django.core.management.base import BaseCommand
 from django.db import transaction
+
+from core.discovery import app_modules
 
 
 class Command(BaseCommand):
@@ -12,12 +12,6 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         context, output = {}, {}
         with transaction.atomic():
-            for app in apps.get_app_configs():
-                try:
-                    module = importlib.import_module(f"{app.name}.demo")
-                except ModuleNotFoundError as error:
-                    if error.name != f"{app.name}.demo":
-                        raise
-                    continue
+            for _label, module in app_modules("demo"):
                 output.update(module.seed(context))
         self.stdout.write(json.dumps(output, ensure_ascii=False, indent=2))

@@ -1,0 +1,77 @@
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.decorators import action
+
+from core.audit import actor_of
+from core.responses import EnvelopeResponse
+from core.schema import ErrorSerializer, error_responses
+from core.views import ClientViewSet
+from verifications import selectors, services
+from verifications.serializers import (
+    VerificationCompleteSerializer,
+    VerificationInitializeSerializer,
+    VerificationSerializer,
+    VerifiedPhoneSerializer,
+)
+
+PHONE_PARAMETER = OpenApiParameter(
+    "phone_number", str, OpenApiParameter.PATH, description="E.g. `+380501234567`", pattern=r"^\+380[0-9]{9}$"
+)
+
+
+class VerificationViewSet(ClientViewSet):
+    """OTP verification of a phone number (seed 002)."""
+
+    lookup_field = "phone_number"
+    lookup_value_converter = "str"
+    scope_map = {"create": "otp:write", "complete": "otp:write", "retrieve": "otp:read"}
+
+    @extend_schema(
+        request=VerificationInitializeSerializer,
+        responses={200: VerificationSerializer, **error_responses(429)},
+        description=(
+            "Sends a one-time code by SMS to the phone and makes the phone's older codes inactive. "
+            "The code itself is never returned. Per phone: a limited number of sends per window and a "
+            "cooldown between sends (429 with `Retry-After`)."
+        ),
+    )
+    def create(self, request):
+        serializer = VerificationInitializeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        verification = services.verification_initialize(
+            phone_number=serializer.validated_data["phone_number"], actor=actor_of(request)
+        )
+        return EnvelopeResponse(VerificationSerializer(verification).data)
+
+    @extend_schema(
+        parameters=[PHONE_PARAMETER],
+        request=VerificationCompleteSerializer,
+        responses={
+            200: VerificationSerializer,
+            403: OpenApiResponse(
+                ErrorSerializer,
+                description="The code was refused (the reason is the message), or the token lacks `otp:write`",
+            ),
+        },
+        description=(
+            "Checks the code sent to the phone. 403 `forbidden` with the reason: `Invalid verification code`, "
+            "`Verification code expired` or `Maximum attempts exceed` (after the allowed wrong tries even the "
+            "right code is refused). 404 when the phone has no verification."
+        ),
+    )
+    @action(detail=True, methods=["patch"], url_path="actions/complete")
+    def complete(self, request, phone_number):
+        serializer = VerificationCompleteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        verification = services.verification_complete(
+            phone_number=phone_number, code=serializer.validated_data["code"], actor=actor_of(request)
+        )
+        return EnvelopeResponse(VerificationSerializer(verification).data)
+
+    @extend_schema(
+        parameters=[PHONE_PARAMETER],
+        responses=VerifiedPhoneSerializer,
+        description="200 when the phone number was ever verified, otherwise 404.",
+    )
+    def retrieve(self, request, phone_number):
+        phone_number = selectors.verified_phone_get(phone_number=phone_number)
+        return EnvelopeResponse(VerifiedPhoneSerializer({"phone_number": phone_number}).data)
