@@ -1,0 +1,88 @@
+import uuid
+
+from django.db import models
+from django.utils import timezone
+
+
+class Verification(models.Model):
+    """One one-time code sent to a phone. The code itself is never stored, only its keyed digest."""
+
+    class Status(models.TextChoices):
+        NEW = "NEW"
+        VERIFIED = "VERIFIED"
+        INACTIVE = "INACTIVE"  # replaced by a newer code
+        EXPIRED = "EXPIRED"
+        LOCKED = "LOCKED"  # wrong attempts used up
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    phone_number = models.CharField(max_length=13)
+    code_digest = models.CharField(max_length=64, editable=False)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.NEW)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    code_expired_at = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["phone_number"],
+                condition=models.Q(status="NEW"),
+                name="verification_one_active_code_per_phone",
+            ),
+        ]
+        indexes = [
+            # the phone's latest code, and its sends inside the rate-limit window
+            models.Index(fields=["phone_number", "-created_at"], name="verification_phone_created"),
+            models.Index(fields=["created_at"], name="verification_created"),
+            models.Index(fields=["code_expired_at"], condition=models.Q(status="NEW"), name="verification_new_expiry"),
+        ]
+
+    def __str__(self):
+        return f"{self.id} ({self.status})"
+
+    @property
+    def active(self) -> bool:
+        return self.status == self.Status.NEW and self.code_expired_at > timezone.now()
+
+
+class SmsMessage(models.Model):
+    """The log of one SMS. The clear code only lives encrypted in `code_ciphertext` until it is sent."""
+
+    class Kind(models.TextChoices):
+        VERIFICATION = "verification"
+        AUTHENTICATION_METHOD_REQUEST = "authentication_method_request"
+        MERGE_REQUEST = "merge_request"
+        DECLARATION_REQUEST = "declaration_request"
+        APPROVAL = "approval"
+
+    class Status(models.TextChoices):
+        QUEUED = "QUEUED"
+        SENT = "SENT"
+        FAILED = "FAILED"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    verification = models.ForeignKey(
+        Verification, null=True, blank=True, on_delete=models.SET_NULL, related_name="sms_messages"
+    )
+    phone_number_masked = models.CharField(max_length=16)
+    kind = models.CharField(max_length=64, choices=Kind.choices)
+    body = models.TextField(help_text="The text as sent, with the code masked.")
+    code_ciphertext = models.TextField(blank=True, editable=False)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    provider_id = models.CharField(max_length=128, blank=True)
+    error = models.TextField(blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "SMS message"
+        indexes = [models.Index(fields=["created_at"], name="sms_created")]
+
+    def __str__(self):
+        return f"{self.kind} to {self.phone_number_masked} ({self.status})"

@@ -1,0 +1,266 @@
+"""Writes of the verifications app: one-time codes and the SMS that carry them."""
+
+import logging
+import uuid
+from datetime import timedelta
+from functools import partial
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F
+from django.template.loader import select_template
+from django.utils import timezone
+
+from core import audit
+from core.errors import Conflict, Forbidden, NotFound
+from core.masking import mask_phone
+from verifications import codes
+from verifications.limits import check_send_limits
+from verifications.models import SmsMessage, Verification
+from verifications.sms import SmsDeliveryError, get_backend
+
+logger = logging.getLogger(__name__)
+
+INVALID_CODE = "Invalid verification code"
+CODE_EXPIRED = "Verification code expired"
+MAX_ATTEMPTS = "Maximum attempts exceed"
+NOT_FOUND = "Verification not found"
+
+# The first key of PostgreSQL's two-key advisory locks, so ours never collide with another app's.
+_PHONE_LOCK_NAMESPACE = 0x0E7A
+
+
+class VerificationFailed(Forbidden):
+    """A code was not accepted. `reason` is one of INVALID_CODE, CODE_EXPIRED, MAX_ATTEMPTS."""
+
+    def __init__(self, reason: str):
+        self.reason = reason
+        super().__init__(reason)
+
+
+def _lock_phone(phone_number: str) -> None:
+    """Serialize code issuing per phone until the transaction ends.
+
+    Row locks cannot do it when the phone has no row yet. SQLite needs nothing: its IMMEDIATE
+    transactions (config/settings.py) already run one writer at a time.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [_PHONE_LOCK_NAMESPACE, phone_number])
+
+
+def _sms_body(kind: str, code: str) -> str:
+    template = select_template([f"sms/{kind}.txt", "sms/verification.txt"])
+    return template.render({"code": code}).strip()
+
+
+@transaction.atomic
+def verification_initialize(
+    *, phone_number: str, kind: str = "verification", actor: str = audit.SYSTEM
+) -> Verification:
+    """Issue a new code for the phone and queue its SMS (sent by a task once this transaction commits).
+
+    Raises TooManyRequests when the phone's send limits are reached. Older active codes of the phone
+    become INACTIVE. Callers may run this inside their own transaction: if it rolls back, no SMS is sent.
+    """
+    kind = SmsMessage.Kind(kind)
+    now = timezone.now()
+    _lock_phone(phone_number)
+    check_send_limits(phone_number=phone_number, now=now)
+
+    previous = Verification.objects.filter(phone_number=phone_number, status=Verification.Status.NEW).first()
+    if previous is not None:
+        _set_status(previous, Verification.Status.INACTIVE, now=now, actor=actor)
+
+    code = codes.generate_code(phone_number=phone_number, unix_time=now.timestamp())
+    verification_id = uuid.uuid4()
+    verification = Verification.objects.create(
+        id=verification_id,
+        phone_number=phone_number,
+        code_digest=codes.code_digest(verification_id=verification_id, code=code),
+        code_expired_at=now + timedelta(minutes=settings.OTP_CODE_TTL_MINUTES),
+        created_at=now,
+        updated_at=now,
+    )
+    audit.record(entity=verification, property="status", old=None, new=verification.status, actor=actor)
+
+    sms = SmsMessage.objects.create(
+        verification=verification,
+        phone_number_masked=mask_phone(phone_number),
+        kind=kind,
+        body=_sms_body(kind, "*" * len(code)),
+        code_ciphertext=codes.encrypt_code(code),
+        created_at=now,
+        updated_at=now,
+    )
+    _enqueue_on_commit(sms.pk)
+    logger.info("verification %s issued for %s (%s)", verification.pk, sms.phone_number_masked, kind)
+    return verification
+
+
+def verification_complete(*, phone_number: str, code: str, actor: str = audit.SYSTEM) -> Verification:
+    """Check a code against the phone's latest verification; VERIFIED on success.
+
+    Raises NotFound("Verification not found") when the phone never had a code, and VerificationFailed
+    with the reason otherwise. A failed attempt is committed before VerificationFailed is raised, so
+    call this OUTSIDE your own transaction.atomic() block: inside it, your rollback would undo the
+    counted attempt and give a guesser unlimited tries.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        verification = (
+            Verification.objects.select_for_update().filter(phone_number=phone_number).order_by("-created_at").first()
+        )
+        if verification is None:
+            raise NotFound(NOT_FOUND)
+        reason = _attempt(verification, code, now=now, actor=actor)
+    if reason is not None:
+        logger.info("verification %s for %s failed: %s", verification.pk, mask_phone(phone_number), reason)
+        raise VerificationFailed(reason)
+    return verification
+
+
+def _attempt(verification: Verification, code: str, *, now, actor: str) -> str | None:
+    """Apply one attempt to the locked row; the failure reason, or None when the code was right."""
+    status = Verification.Status
+    if verification.status == status.LOCKED:
+        return MAX_ATTEMPTS
+    if verification.status == status.EXPIRED:
+        return CODE_EXPIRED
+    if verification.status != status.NEW:  # already used or replaced by a newer code
+        return INVALID_CODE
+    if verification.code_expired_at <= now:
+        _set_status(verification, status.EXPIRED, now=now, actor=actor)
+        return CODE_EXPIRED
+    if codes.code_matches(verification_id=verification.pk, code=code, digest=verification.code_digest):
+        _set_status(verification, status.VERIFIED, now=now, actor=actor)
+        return None
+    # The row is locked, so this count cannot be raced; the last allowed wrong try locks the code.
+    verification.attempts += 1
+    Verification.objects.filter(pk=verification.pk).update(attempts=verification.attempts, updated_at=now)
+    if verification.attempts >= settings.OTP_MAX_ATTEMPTS:
+        _set_status(verification, status.LOCKED, now=now, actor=actor)
+    return INVALID_CODE
+
+
+def _set_status(verification: Verification, new_status: str, *, now, actor: str) -> None:
+    """NEW -> new_status, conditionally: a row that left NEW meanwhile is not touched."""
+    changed = Verification.objects.filter(pk=verification.pk, status=Verification.Status.NEW).update(
+        status=new_status, updated_at=now
+    )
+    if changed:
+        audit.record(entity=verification, property="status", old=verification.status, new=new_status, actor=actor)
+        verification.status = new_status
+        verification.updated_at = now
+
+
+# --- SMS delivery -----------------------------------------------------------------------------
+
+
+def _enqueue_on_commit(sms_id, *, run_after=None) -> None:
+    from verifications.tasks import send_sms
+
+    task = send_sms
+    if run_after is not None and send_sms.get_backend().supports_defer:
+        task = send_sms.using(run_after=run_after)
+    transaction.on_commit(partial(task.enqueue, sms_id=str(sms_id)))
+
+
+def _retry_delay(attempts: int) -> timedelta:
+    """Exponential backoff: 10 s, 20 s, 40 s, ... at most 10 minutes."""
+    return timedelta(seconds=min(600, 10 * 2 ** (attempts - 1)))
+
+
+def sms_deliver(*, sms_id) -> SmsMessage:
+    """Send one queued SMS (the task's body). Safe to run twice: a message that is not QUEUED is left alone.
+
+    The gateway call happens outside any transaction, so a slow gateway holds no lock. A failure is
+    retried with backoff by re-enqueueing the task, up to SMS_MAX_ATTEMPTS; then the message is FAILED.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        sms = (
+            SmsMessage.objects.select_for_update(of=("self",)).select_related("verification").filter(pk=sms_id).first()
+        )
+        if sms is None or sms.status != SmsMessage.Status.QUEUED:
+            return sms
+        sms.attempts += 1
+        SmsMessage.objects.filter(pk=sms.pk).update(attempts=F("attempts") + 1, next_attempt_at=None, updated_at=now)
+
+    verification = sms.verification
+    if verification is None or not verification.active:
+        return _sms_fail(sms, "The code is no longer active", now=now)
+    code = codes.decrypt_code(sms.code_ciphertext, max_age_seconds=settings.OTP_CODE_TTL_MINUTES * 60)
+    if code is None:
+        return _sms_fail(sms, "The code cannot be decrypted (expired, or SECRET_KEY changed)", now=now)
+
+    try:
+        provider_id = get_backend().send(phone_number=verification.phone_number, body=_sms_body(sms.kind, code))
+    except SmsDeliveryError as error:
+        return _sms_retry_or_fail(sms, str(error))
+
+    done = timezone.now()
+    _sms_finish(
+        sms, SmsMessage.Status.SENT, now=done, provider_id=provider_id, code_ciphertext="", error="", sent_at=done
+    )
+    logger.info("sms %s sent to %s (attempt %d)", sms.pk, sms.phone_number_masked, sms.attempts)
+    return sms
+
+
+def _sms_retry_or_fail(sms: SmsMessage, error: str) -> SmsMessage:
+    if sms.attempts >= settings.SMS_MAX_ATTEMPTS:
+        return _sms_fail(sms, error, now=timezone.now())
+    now = timezone.now()
+    next_attempt_at = now + _retry_delay(sms.attempts)
+    with transaction.atomic():
+        SmsMessage.objects.filter(pk=sms.pk, status=SmsMessage.Status.QUEUED).update(
+            error=error, next_attempt_at=next_attempt_at, updated_at=now
+        )
+        _enqueue_on_commit(sms.pk, run_after=next_attempt_at)
+    logger.warning(
+        "sms %s to %s failed (attempt %d), retry at %s: %s",
+        sms.pk,
+        sms.phone_number_masked,
+        sms.attempts,
+        next_attempt_at.isoformat(),
+        error,
+    )
+    sms.refresh_from_db()
+    return sms
+
+
+def _sms_fail(sms: SmsMessage, error: str, *, now) -> SmsMessage:
+    _sms_finish(sms, SmsMessage.Status.FAILED, now=now, error=error)
+    logger.warning("sms %s to %s failed for good: %s", sms.pk, sms.phone_number_masked, error)
+    return sms
+
+
+def _sms_finish(sms: SmsMessage, new_status: str, *, now, **fields) -> None:
+    """QUEUED -> SENT or FAILED, conditionally, with its audit event."""
+    with transaction.atomic():
+        changed = SmsMessage.objects.filter(pk=sms.pk, status=SmsMessage.Status.QUEUED).update(
+            status=new_status, next_attempt_at=None, updated_at=now, **fields
+        )
+        if changed:
+            audit.record(entity=sms, property="status", old=sms.status, new=new_status, actor=audit.SYSTEM)
+    sms.refresh_from_db()
+
+
+@transaction.atomic
+def sms_resend(*, sms_id, actor: str) -> SmsMessage:
+    """Queue a FAILED SMS again (the back office's "Resend"), while its code is still active."""
+    sms = SmsMessage.objects.select_for_update(of=("self",)).select_related("verification").filter(pk=sms_id).first()
+    if sms is None:
+        raise NotFound("SMS message not found")
+    if sms.status != SmsMessage.Status.FAILED:
+        raise Conflict("Only a failed SMS can be resent")
+    if sms.verification is None or not sms.verification.active or not sms.code_ciphertext:
+        raise Conflict("The code of this SMS is no longer active; start a new verification")
+    now = timezone.now()
+    SmsMessage.objects.filter(pk=sms.pk).update(
+        status=SmsMessage.Status.QUEUED, attempts=0, error="", next_attempt_at=None, updated_at=now
+    )
+    audit.record(entity=sms, property="status", old=sms.status, new="QUEUED", actor=actor)
+    _enqueue_on_commit(sms.pk)
+    sms.refresh_from_db()
+    return sms
