@@ -69,8 +69,9 @@ class MergeRequestViewSet(ClientViewSet):
         body.is_valid(raise_exception=True)
         merge_request = merge_request_create(**body.validated_data, client=self.client, actor=actor_of(request))
         urgent = None
-        if merge_request.documents:
-            urgent = {"documents": document_upload_urls(owner=merge_request, types=merge_request.documents, request=request)}
+        if merge_request.documents:  # OFFLINE: where to upload the scans that approve will check
+            urls = document_upload_urls(owner=merge_request, types=merge_request.documents, request=request)
+            urgent = {"documents": urls}
         return EnvelopeResponse(MergeRequestSerializer(merge_request).data, status=201, urgent=urgent)
 
     @extend_schema(
