@@ -42,7 +42,7 @@ class MergeRequestViewSet(ClientViewSet):
 
     @extend_schema(
         parameters=[MergeRequestFilterSerializer],
-        responses={200: MergeRequestSerializer(many=True)},
+        responses={200: MergeRequestSerializer(many=True), **error_responses(422)},
         description="This legal entity's merge requests, newest first.",
     )
     def list(self, request):

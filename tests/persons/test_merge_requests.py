@@ -11,8 +11,10 @@ from django.db import connection
 from django.utils import timezone
 
 from core.documents import storage_name
+from core.errors import ValidationFailed
 from core.models import Event
 from persons import merge_demo, merge_housekeeping
+from persons.merge_services import merge_request_approve
 from persons.models import AuthenticationMethod, MergeRequest, Person
 from verifications.models import Verification
 from verifications.sms import locmem
@@ -505,6 +507,10 @@ def test_approve_by_otp_needs_the_code(caller, otp_request):
     assert response.status_code == 422
     assert error(response)["invalid"][0]["entry"] == "$.verification_code"
     assert error(response)["invalid"][0]["rules"][0]["description"] == "This field is required."
+    with pytest.raises(ValidationFailed) as failed:  # the service keeps the rule for callers other than the API
+        merge_request_approve(merge_request=otp_request)
+    assert failed.value.invalid[0]["entry"] == "$.verification_code"
+    assert failed.value.invalid[0]["rules"][0]["description"] == "Required"
 
 
 @pytest.fixture
@@ -626,6 +632,9 @@ def test_admin_list_detail_and_resend(admin_client, caller, send, otp_request, n
     page = admin_client.get("/admin/persons/mergerequest/", {"q": str(otp_request.pk)})
     assert page.status_code == 200
     assert str(otp_request.pk) in page.text
+    Person.objects.filter(pk=otp_request.merge_person_id).update(tax_id="3111912320")
+    assert str(otp_request.pk) in admin_client.get("/admin/persons/mergerequest/", {"q": "3111912320"}).text
+    assert str(otp_request.pk) not in admin_client.get("/admin/persons/mergerequest/", {"q": "1111111111"}).text
     assert "+38050*****33" in page.text
     assert "+380501112233" not in page.text
     detail = admin_client.get(f"/admin/persons/mergerequest/{otp_request.pk}/change/")
