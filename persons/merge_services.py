@@ -78,6 +78,7 @@ def merge_request_create(
         raise ValidationFailed(field="merge_person_id", description=SAME_PERSON)
     persons = _lock_persons(master_person_id, merge_person_id)
     master, merge = persons.get(master_person_id), persons.get(merge_person_id)
+    # A merged record is inactive too, but saying so (409) helps more than "not found".
     for person in (master, merge):
         if person is None or (person.status != Person.Status.ACTIVE and person.merged_into_id is None):
             raise NotFound(PERSON_NOT_FOUND)

@@ -125,6 +125,9 @@ def test_third_person_method_sends_the_sms_to_the_third_persons_phone(caller, se
     assert response.json()["data"]["authentication_method_current"] == {"type": "OTP", "number": "+38067*****77"}
     assert response.json()["data"]["authorize_with"] == str(trusted.pk)
     assert sms_phones() == ["+380679998877"]
+    approve = act(caller, response.json()["data"]["id"], "approve", {"verification_code": last_code("+380679998877")})
+    assert approve.status_code == 200
+    assert approve.json()["data"]["status"] == "APPROVED"
 
 
 @pytest.mark.parametrize(
