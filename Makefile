@@ -45,3 +45,9 @@ format: install
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache
+
+# Load benchmark (DESIGN §8): a fresh PostgreSQL database `ehealth_bench`, gunicorn, locust headless.
+bench: install
+	$(BIN)/python -m pip install --quiet -r requirements-bench.txt
+	su postgres -c "dropdb --if-exists ehealth_bench" 2>/dev/null || true
+	DATABASE_URL=$$(scripts/postgres.sh ehealth_bench) $(BIN)/python bench/run.py

@@ -35,5 +35,5 @@ def seed(context: dict) -> dict:
         "client_id": client.client_id,
         "legal_entity_id": str(client.legal_entity_id),
         "api_key": api_key,
-        "access_token": token.token,
+        "access_token": token.value,
     }

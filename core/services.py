@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
-from oauth2_provider.models import AccessToken, generate_client_secret
+from oauth2_provider.models import AccessToken, generate_client_secret, set_token_value
 
 from core import audit
 from core.errors import ValidationFailed
@@ -60,6 +60,13 @@ def client_create(
     return NewClient(client=client, client_secret=client_secret, api_key=api_key)
 
 
+@dataclass(frozen=True)
+class IssuedToken:
+    access_token: AccessToken
+    value: str  # the bearer token; only its checksum is stored
+    expires_in: int
+
+
 @transaction.atomic
 def token_issue(
     *,
@@ -68,7 +75,7 @@ def token_issue(
     username: str | None = None,
     expires_in: int | None = None,
     actor: str = audit.SYSTEM,
-) -> AccessToken:
+) -> IssuedToken:
     """A bearer token issued directly (back office, tests); limited to the client's own scopes."""
     scopes = _checked_scopes(scopes)
     beyond = sorted(set(scopes) - set(client.scope_list))
@@ -76,15 +83,14 @@ def token_issue(
         raise ValidationFailed(field="scopes", description=f"Client may not have scopes: {', '.join(beyond)}")
     user = get_user_model().objects.get(username=username) if username else None
     lifetime = expires_in or settings.OAUTH2_PROVIDER["ACCESS_TOKEN_EXPIRE_SECONDS"]
-    token = AccessToken.objects.create(
-        user=user,
-        application=client,
-        token=secrets.token_urlsafe(32),
-        expires=timezone.now() + timedelta(seconds=lifetime),
-        scope=" ".join(scopes),
+    token = AccessToken(
+        user=user, application=client, expires=timezone.now() + timedelta(seconds=lifetime), scope=" ".join(scopes)
     )
+    value = secrets.token_urlsafe(32)
+    set_token_value(token, value)
+    token.save()
     audit.record(entity=client, property="token_issued", old=None, new=token.scope, actor=actor)
-    return token
+    return IssuedToken(access_token=token, value=value, expires_in=lifetime)
 
 
 def job_create(*, client: Client, kind: str, eta_seconds: int = 5) -> Job:

@@ -1,3 +1,5 @@
+import logging
+
 from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
@@ -9,6 +11,8 @@ from rest_framework.response import Response
 
 from core.envelope import envelope
 from core.errors import error_body
+
+logger = logging.getLogger(__name__)
 
 
 class ClientViewSet(viewsets.GenericViewSet):
@@ -44,6 +48,7 @@ def health(request):
         database = True
         pending = DBTaskResult.objects.ready().count()
     except Exception:  # the point of a health check is to report this, not to fail on it
+        logger.exception("health check: database unreachable")
         database, pending = False, None
     data = {
         "status": "ok" if database else "degraded",

@@ -28,8 +28,8 @@ def make_caller(*, scopes=None, legal_entity_id=None, name="Test MIS") -> Caller
     new = client_create(name=name, scopes=list(SCOPES), legal_entity_id=legal_entity_id)
     token = token_issue(client=new.client, scopes=scopes)
     http = APIClient()
-    http.credentials(HTTP_AUTHORIZATION=f"Bearer {token.token}", HTTP_API_KEY=new.api_key)
-    return Caller(client=new.client, api_key=new.api_key, token=token.token, http=http)
+    http.credentials(HTTP_AUTHORIZATION=f"Bearer {token.value}", HTTP_API_KEY=new.api_key)
+    return Caller(client=new.client, api_key=new.api_key, token=token.value, http=http)
 
 
 @pytest.fixture

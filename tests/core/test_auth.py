@@ -1,5 +1,6 @@
 """OAuth2 bearer tokens, the Api-key header and scopes: every 401/403 of DESIGN §3, verbatim."""
 
+import hashlib
 from datetime import timedelta
 
 import pytest
@@ -36,7 +37,9 @@ def test_unknown_token_is_401(caller):
 
 
 def test_expired_token_is_401(caller):
-    AccessToken.objects.filter(token=caller.token).update(expires=timezone.now() - timedelta(seconds=1))
+    AccessToken.objects.filter(token_checksum=hashlib.sha256(caller.token.encode()).hexdigest()).update(
+        expires=timezone.now() - timedelta(seconds=1)
+    )
     assert error(caller.get(URL)) == (401, {"type": "access_denied", "message": "Invalid or expired access token"})
 
 

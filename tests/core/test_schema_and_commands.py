@@ -115,3 +115,32 @@ def test_seed_demo_is_idempotent():
 
 def test_no_missing_migrations():
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+def _manage(*args, **env):
+    import os
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    test_only = ("SECRET_KEY", "DEBUG", "DJANGO_SETTINGS_MODULE", "SECURE_SSL_REDIRECT")
+    environment = {k: v for k, v in os.environ.items() if k not in test_only}
+    environment.update(env, DJANGO_SETTINGS_MODULE="config.settings")
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=settings.BASE_DIR, env=environment, capture_output=True, text=True
+    )
+
+
+def test_production_settings_pass_check_deploy():
+    result = _manage(
+        "check", "--deploy", "--fail-level", "WARNING", SECRET_KEY="x" * 60 + "prod-like-secret", ALLOWED_HOSTS="e.org"
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_secret_key():
+    result = _manage("check")
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set when DEBUG is off." in result.stderr

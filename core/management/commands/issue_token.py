@@ -22,7 +22,7 @@ class Command(BaseCommand):
         if client is None:
             raise CommandError(f"No client with client_id {options['client']}")
         try:
-            token = token_issue(
+            issued = token_issue(
                 client=client,
                 scopes=options["scopes"].split(),
                 username=options["user"],
@@ -35,10 +35,10 @@ class Command(BaseCommand):
         self.stdout.write(
             json.dumps(
                 {
-                    "access_token": token.token,
+                    "access_token": issued.value,
                     "token_type": "Bearer",
-                    "expires_in": options["expires_in"] or int((token.expires - token.created).total_seconds()),
-                    "scope": token.scope,
+                    "expires_in": issued.expires_in,
+                    "scope": issued.access_token.scope,
                 }
             )
         )

@@ -1,0 +1,61 @@
+"""The load of `make bench`: the API's hot endpoints next to the floor, an authenticated read of one
+person (the cheapest call through the same stack: gunicorn, auth, envelope, PostgreSQL)."""
+
+import os
+import random
+
+from locust import FastHttpUser, between, task
+
+HEADERS = {"Authorization": f"Bearer {os.environ['BENCH_TOKEN']}", "Api-key": os.environ["BENCH_API_KEY"]}
+PERSON_ID = os.environ["BENCH_PERSON_ID"]
+FLOOR = "GET /api/persons/{id} (floor)"
+
+
+def random_phone() -> str:
+    return f"+38067{random.randrange(10**7):07d}"
+
+
+class Mis(FastHttpUser):
+    wait_time = between(0, 0)
+
+    def on_start(self):
+        self.phones = []
+
+    def _call(self, method, path, name, ok=(200,), **kwargs):
+        with self.client.request(method, path, name=name, headers=HEADERS, catch_response=True, **kwargs) as r:
+            if r.status_code in ok:
+                r.success()
+            else:
+                r.failure(f"{r.status_code}: {r.text[:200]}")
+
+    @task(4)
+    def read_person(self):
+        self._call("GET", f"/api/persons/{PERSON_ID}", FLOOR)
+
+    @task(2)
+    def read_methods(self):
+        self._call(
+            "GET", f"/api/persons/{PERSON_ID}/authentication_methods", "GET /api/persons/{id}/authentication_methods"
+        )
+
+    @task(2)
+    def initialize(self):
+        phone = random_phone()
+        self._call("POST", "/api/verifications", "POST /api/verifications", json={"phone_number": phone})
+        self.phones = [*self.phones[-20:], phone]
+
+    @task(2)
+    def complete_wrong(self):
+        if self.phones:
+            phone = random.choice(self.phones)
+            self._call(
+                "PATCH",
+                f"/api/verifications/{phone}/actions/complete",
+                "PATCH /api/verifications/{phone}/actions/complete",
+                ok=(403,),
+                json={"code": 1111},
+            )
+
+    @task(2)
+    def lookup(self):
+        self._call("GET", f"/api/verifications/{random_phone()}", "GET /api/verifications/{phone}", ok=(200, 404))
