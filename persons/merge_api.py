@@ -46,7 +46,8 @@ class MergeRequestViewSet(ClientViewSet):
         description="This legal entity's merge requests, newest first.",
     )
     def list(self, request):
-        filters = MergeRequestFilterSerializer(data=request.query_params)
+        # a plain dict: DRF would read an empty query value (`?status=`) as "not given" and list everything
+        filters = MergeRequestFilterSerializer(data=request.query_params.dict())
         filters.is_valid(raise_exception=True)
         page = self.paginate_queryset(merge_request_list(client=self.client, **filters.validated_data))
         return self.get_paginated_response(MergeRequestSerializer(page, many=True).data)
@@ -57,7 +58,7 @@ class MergeRequestViewSet(ClientViewSet):
 
     @extend_schema(
         request=MergeRequestCreateSerializer,
-        responses={201: MergeRequestSerializer, **error_responses(409, 429)},
+        responses={201: MergeRequestSerializer, **error_responses(404, 409, 429)},
         description=(
             "Creates a NEW request confirmed by the master person's authentication method (or `authorize_with`): "
             "OTP sends a code by SMS (to the third person's phone for THIRD_PERSON); OFFLINE answers with "

@@ -74,8 +74,6 @@ def merge_request_create(
     actor: str = audit.SYSTEM,
 ) -> MergeRequest:
     """A NEW request confirmed by the master person's method: an SMS for OTP, documents for OFFLINE."""
-    if master_person_id == merge_person_id:
-        raise ValidationFailed(field="merge_person_id", description=SAME_PERSON)
     persons = _lock_persons(master_person_id, merge_person_id)
     master, merge = persons.get(master_person_id), persons.get(merge_person_id)
     # A merged record is inactive too, but saying so (409) helps more than "not found".
@@ -83,6 +81,8 @@ def merge_request_create(
         if person is None or (person.status != Person.Status.ACTIVE and person.merged_into_id is None):
             raise NotFound(PERSON_NOT_FOUND)
         _require_mergeable(person)
+    if master.pk == merge.pk:
+        raise ValidationFailed(field="merge_person_id", description=SAME_PERSON)
     current = authentication_method_current(person=master, authorize_with=authorize_with)
     if current["type"] == Type.NA:
         raise Conflict(NA_NOT_ALLOWED)

@@ -286,6 +286,9 @@ def test_list_rejects_bad_filters(caller):
     response = caller.get(URL, {"status": "DONE", "master_person_id": "x"})
     assert response.status_code == 422
     assert {entry["entry"] for entry in error(response)["invalid"]} == {"$.status", "$.master_person_id"}
+    response = caller.get(URL, {"status": ""})
+    assert response.status_code == 422
+    assert error(response)["invalid"][0]["rules"][0]["description"] == '"" is not a valid choice.'
 
 
 def test_list_queries_do_not_grow_with_rows(caller, django_assert_max_num_queries):
