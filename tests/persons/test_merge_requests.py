@@ -276,6 +276,9 @@ def test_list_filters_and_pages(caller):
     assert response.status_code == 200
     assert response.json()["paging"] == {"page_number": 1, "page_size": 2, "total_entries": 4, "total_pages": 2}
     assert response.json()["data"][0]["authentication_method_current"]["number"] == "+38050*****33"
+    past_the_end = caller.get(URL, {"page": 10**20}).json()
+    assert past_the_end["data"] == []
+    assert past_the_end["paging"]["total_entries"] == 4
     ids = lambda **params: {item["id"] for item in caller.get(URL, params).json()["data"]}  # noqa: E731
     assert ids(status="REJECTED") == {str(rejected.pk)}
     assert ids(master_person_id=str(master.pk)) == {str(r.pk) for r in mine}
