@@ -1,5 +1,6 @@
 """Writes of merge requests (DESIGN §4.2, seed 000): create, resend the code, approve, reject, expire."""
 
+import uuid
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -67,10 +68,10 @@ def _set_status(merge_request: MergeRequest, status: str, actor: str) -> None:
 @transaction.atomic
 def merge_request_create(
     *,
-    master_person_id,
-    merge_person_id,
+    master_person_id: uuid.UUID,
+    merge_person_id: uuid.UUID,
     client: Client,
-    authorize_with=None,
+    authorize_with: uuid.UUID | None = None,
     actor: str = audit.SYSTEM,
 ) -> MergeRequest:
     """A NEW request confirmed by the master person's method: an SMS for OTP, documents for OFFLINE."""
