@@ -26,6 +26,8 @@ class PagePagination(BasePagination):
         self.page_size = min(_positive_int(request, "page_size", settings.REST_FRAMEWORK["PAGE_SIZE"]), MAX_PAGE_SIZE)
         self.total_entries = queryset.count()
         offset = (self.page_number - 1) * self.page_size
+        if offset >= self.total_entries:  # also keeps a huge ?page from overflowing the database's integer
+            return []
         return list(queryset[offset : offset + self.page_size])
 
     def get_paginated_response(self, data):

@@ -1,6 +1,6 @@
 """OpenAPI: the envelope, the standard error answers and the two-part security (token + Api-key)."""
 
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiSerializerExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
@@ -70,6 +70,19 @@ class EnvelopeAutoSchema(AutoSchema):
         if operation is not None and getattr(self.view, "action", None) in getattr(self.view, "urgent_actions", ()):
             operation["x-urgent"] = True  # read (and removed) by wrap_in_envelope
         return operation
+
+
+class StrictSerializerExtension(OpenApiSerializerExtension):
+    """A StrictSerializer rejects unknown properties, so its request schema says so."""
+
+    target_class = "core.serializers.StrictSerializer"
+    match_subclasses = True
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
+        if direction == "request":
+            schema["additionalProperties"] = False
+        return schema
 
 
 class ClientTokenAuthenticationScheme(OpenApiAuthenticationExtension):

@@ -64,7 +64,10 @@ def seed(context: dict) -> dict:
             )
         except TooManyRequests:  # a code went to this phone moments ago: run again later for a new request
             request = None
+    from persons import merge_demo
+
     return {
+        **merge_demo.seed(context),
         "persons": {
             "otp": str(otp.id),
             "offline": str(offline.id),

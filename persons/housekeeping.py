@@ -15,6 +15,14 @@ Status = AuthenticationMethodRequest.Status
 
 
 def expire(now=None) -> dict[str, int]:
+    """Everything of the persons app that expires: authentication-method requests, then merge requests."""
+    from persons import merge_housekeeping
+
+    now = now or timezone.now()
+    return {**expire_authentication_method_requests(now), **merge_housekeeping.expire(now)}
+
+
+def expire_authentication_method_requests(now=None) -> dict[str, int]:
     """NEW authentication-method requests past `expires_at` become EXPIRED, in batches, each change recorded.
 
     Returns `{"authentication method requests expired": n}`, or `{}` when none expired.

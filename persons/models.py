@@ -175,3 +175,55 @@ class AuthenticationMethodRequest(models.Model):
 
     def __str__(self):
         return f"{self.action} {self.authentication_method.get('type', '')} ({self.status})".replace("  ", " ")
+
+
+class MergeRequest(models.Model):
+    """A request to merge a duplicate record (merge person) into the master record, confirmed by the master."""
+
+    class Status(models.TextChoices):
+        NEW = "NEW"
+        APPROVED = "APPROVED"
+        REJECTED = "REJECTED"
+        EXPIRED = "EXPIRED"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    master_person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="master_merge_requests")
+    merge_person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="merge_requests")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.NEW)
+    # {"type", "number" (clear phone, masked on output), "method_id"} from authentication_method_current()
+    authentication_method_current = models.JSONField(default=dict)
+    authorize_with = models.UUIDField(null=True, blank=True)
+    # document types to upload when OFFLINE confirms the request
+    documents = models.JSONField(default=list, blank=True)
+    client = models.ForeignKey("core.Client", on_delete=models.PROTECT, related_name="merge_requests")
+    # copied from the client: every client of the legal entity sees the request, and reads need no join
+    legal_entity_id = models.UUIDField()
+    expires_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.CharField(max_length=128)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.CharField(max_length=128)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["master_person", "merge_person"],
+                condition=Q(status="NEW"),
+                name="merge_request_one_new_per_pair",
+            ),
+            models.CheckConstraint(
+                condition=~Q(master_person=models.F("merge_person")), name="merge_request_distinct_persons"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["legal_entity_id", "-created_at"], name="merge_request_entity_created"),
+            models.Index(fields=["expires_at"], condition=Q(status="NEW"), name="merge_request_new_expiry"),
+        ]
+
+    def __str__(self):
+        return f"{self.id} ({self.status})"
+
+    @property
+    def confirmation_type(self) -> str | None:
+        return self.authentication_method_current.get("type")

@@ -1,6 +1,7 @@
 from rest_framework.routers import SimpleRouter
 
 from persons.api import AuthenticationMethodRequestViewSet, PersonViewSet
+from persons.merge_api import MergeRequestViewSet
 
 router = SimpleRouter(trailing_slash=False, use_regex_path=False)
 router.register("persons", PersonViewSet, basename="person")
@@ -9,5 +10,6 @@ router.register(
     AuthenticationMethodRequestViewSet,
     basename="authentication-method-request",
 )
+router.register("merge_requests", MergeRequestViewSet, basename="merge-request")
 
 urlpatterns = router.urls

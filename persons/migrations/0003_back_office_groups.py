@@ -43,6 +43,7 @@ def remove_groups(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("persons", "0002_authentication_method_request"),
+        ("persons", "0002_merge_request"),  # also joins the two 0002 branches
         ("core", "0001_initial"),
         ("auth", "0012_alter_user_first_name_max_length"),
         ("contenttypes", "0002_remove_content_type_name"),

@@ -1,0 +1,219 @@
+"""Writes of merge requests (DESIGN §4.2, seed 000): create, resend the code, approve, reject, expire."""
+
+import uuid
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from core import audit
+from core.documents import documents_require
+from core.errors import Conflict, NotFound, ValidationFailed
+from core.models import Client, Event
+from persons.models import AuthenticationMethod, MergeRequest, Person
+from persons.selectors import authentication_method_current
+from verifications.models import Verification
+from verifications.services import VerificationFailed, verification_complete, verification_initialize
+
+Type = AuthenticationMethod.Type
+Status = MergeRequest.Status
+
+SMS_KIND = "merge_request"
+PERSON_NOT_FOUND = "Person not found"
+PERSON_MERGED = "Person is already merged"
+PERSON_INACTIVE = "Person is not active"
+SAME_PERSON = "Merge person must differ from master person"
+NA_NOT_ALLOWED = "Merge request can not be confirmed by authentication method NA"
+ALREADY_EXISTS = "Merge request for these persons already exists"
+NOT_NEW = "Merge request is not in status NEW"
+EXPIRED = "Merge request is expired"
+RESEND_NOT_ALLOWED = "Resend OTP is not allowed for this authentication method"
+INVALID_CODE = "Invalid verification code"
+DEFAULT_DOCUMENTS = ["PASSPORT"]
+EXPIRE_BATCH = 500
+
+
+def _lock_persons(*person_ids) -> dict:
+    """Both persons locked in id order, so two flows touching the same pair cannot deadlock."""
+    return {p.pk: p for p in Person.objects.select_for_update().filter(pk__in=person_ids).order_by("pk")}
+
+
+def _lock(merge_request: MergeRequest) -> MergeRequest:
+    return MergeRequest.objects.select_for_update().get(pk=merge_request.pk)
+
+
+def _require_new(merge_request: MergeRequest, now: datetime) -> None:
+    if merge_request.status != Status.NEW:
+        raise Conflict(NOT_NEW)
+    if merge_request.expires_at <= now:
+        raise Conflict(EXPIRED)
+
+
+def _require_mergeable(person: Person) -> None:
+    if person.merged_into_id is not None:
+        raise Conflict(PERSON_MERGED)
+    if person.status != Person.Status.ACTIVE:
+        raise Conflict(PERSON_INACTIVE)
+
+
+def _set_status(merge_request: MergeRequest, status: str, actor: str) -> None:
+    audit.record(entity=merge_request, property="status", old=merge_request.status, new=status, actor=actor)
+    merge_request.status = status
+    merge_request.updated_by = actor
+    merge_request.save(update_fields=["status", "updated_by", "updated_at"])
+
+
+@transaction.atomic
+def merge_request_create(
+    *,
+    master_person_id: uuid.UUID,
+    merge_person_id: uuid.UUID,
+    client: Client,
+    authorize_with: uuid.UUID | None = None,
+    actor: str = audit.SYSTEM,
+) -> MergeRequest:
+    """A NEW request confirmed by the master person's method: an SMS for OTP, documents for OFFLINE."""
+    persons = _lock_persons(master_person_id, merge_person_id)
+    master, merge = persons.get(master_person_id), persons.get(merge_person_id)
+    # A merged record is inactive too, but saying so (409) helps more than "not found".
+    for person in (master, merge):
+        if person is None or (person.status != Person.Status.ACTIVE and person.merged_into_id is None):
+            raise NotFound(PERSON_NOT_FOUND)
+        _require_mergeable(person)
+    if master.pk == merge.pk:
+        raise ValidationFailed(field="merge_person_id", description=SAME_PERSON)
+    current = authentication_method_current(person=master, authorize_with=authorize_with)
+    if current["type"] == Type.NA:
+        raise Conflict(NA_NOT_ALLOWED)
+    now = timezone.now()
+    # One open request per pair of persons, whichever is the master. A request past its expiry that
+    # housekeeping has not reached yet does not block a new one.
+    for existing in MergeRequest.objects.select_for_update().filter(
+        Q(master_person=master, merge_person=merge) | Q(master_person=merge, merge_person=master), status=Status.NEW
+    ):
+        if existing.expires_at > now:
+            raise Conflict(ALREADY_EXISTS)
+        _set_status(existing, Status.EXPIRED, actor)
+    offline = current["type"] == Type.OFFLINE
+    merge_request = MergeRequest.objects.create(
+        master_person=master,
+        merge_person=merge,
+        authentication_method_current=current,
+        authorize_with=authorize_with,
+        documents=(sorted(master.document_types - {None}) or DEFAULT_DOCUMENTS) if offline else [],
+        client=client,
+        legal_entity_id=client.legal_entity_id,
+        expires_at=now + timedelta(days=settings.MERGE_REQUEST_TTL_DAYS),
+        created_by=actor,
+        updated_by=actor,
+    )
+    audit.record(entity=merge_request, property="status", old=None, new=Status.NEW, actor=actor)
+    if current["type"] == Type.OTP:
+        verification_initialize(phone_number=current["number"], kind=SMS_KIND, actor=actor)
+    return merge_request
+
+
+@transaction.atomic
+def merge_request_resend_otp(*, merge_request: MergeRequest, actor: str = audit.SYSTEM) -> Verification:
+    """Seed 000: a new code to the method the master person confirms with now, which is saved on the request."""
+    merge_request = _lock(merge_request)
+    _require_new(merge_request, timezone.now())
+    try:
+        current = authentication_method_current(
+            person=merge_request.master_person, authorize_with=merge_request.authorize_with
+        )
+    except ValidationFailed as error:  # the chosen method has ended since the request was made
+        raise Conflict(RESEND_NOT_ALLOWED) from error
+    # For THIRD_PERSON the selector already answers with the third person's method.
+    if current["type"] != Type.OTP:
+        raise Conflict(RESEND_NOT_ALLOWED)
+    if current != merge_request.authentication_method_current:
+        audit.record(
+            entity=merge_request,
+            property="authentication_method_current",
+            old=merge_request.authentication_method_current.get("type"),
+            new=current["type"],
+            actor=actor,
+        )
+        merge_request.authentication_method_current = current
+        merge_request.updated_by = actor
+        merge_request.save(update_fields=["authentication_method_current", "updated_by", "updated_at"])
+    return verification_initialize(phone_number=current["number"], kind=SMS_KIND, actor=actor)
+
+
+def merge_request_approve(
+    *, merge_request: MergeRequest, verification_code: str | None = None, actor: str = audit.SYSTEM
+) -> MergeRequest:
+    """The merge person becomes inactive and points to the master. Exactly one of parallel approves wins."""
+    # Checks that need no lock come first: verification_complete commits a failed attempt itself,
+    # so it must run outside our transaction.
+    _require_new(merge_request, timezone.now())
+    if merge_request.confirmation_type == Type.OTP:
+        if verification_code is None:
+            raise ValidationFailed(field="verification_code", description="Required", rule="required")
+        try:
+            verification_complete(
+                phone_number=merge_request.authentication_method_current["number"], code=verification_code, actor=actor
+            )
+        except VerificationFailed as error:
+            raise ValidationFailed(field="verification_code", description=error.reason) from error
+        except NotFound as error:
+            raise ValidationFailed(field="verification_code", description=INVALID_CODE) from error
+    else:
+        documents_require(owner=merge_request, types=merge_request.documents)
+    with transaction.atomic():
+        merge_request = _lock(merge_request)
+        persons = _lock_persons(merge_request.master_person_id, merge_request.merge_person_id)
+        _require_new(merge_request, timezone.now())
+        master, merge = persons[merge_request.master_person_id], persons[merge_request.merge_person_id]
+        _require_mergeable(master)
+        _require_mergeable(merge)
+        audit.record_changes(
+            entity=merge,
+            changes=[("status", merge.status, Person.Status.INACTIVE), ("merged_into", None, str(master.pk))],
+            actor=actor,
+        )
+        merge.status = Person.Status.INACTIVE
+        merge.merged_into = master
+        merge.updated_by = actor
+        merge.save(update_fields=["status", "merged_into", "updated_by", "updated_at"])
+        _set_status(merge_request, Status.APPROVED, actor)
+    return merge_request
+
+
+@transaction.atomic
+def merge_request_reject(*, merge_request: MergeRequest, actor: str = audit.SYSTEM) -> MergeRequest:
+    merge_request = _lock(merge_request)
+    _require_new(merge_request, timezone.now())
+    _set_status(merge_request, Status.REJECTED, actor)
+    return merge_request
+
+
+def merge_requests_expire(*, now: datetime, actor: str = audit.SYSTEM) -> int:
+    """NEW requests past expires_at become EXPIRED, in batches; rows another transaction holds wait for the next run."""
+    expired = 0
+    while True:
+        with transaction.atomic():
+            ids = list(
+                MergeRequest.objects.select_for_update(skip_locked=True)
+                .filter(status=Status.NEW, expires_at__lte=now)
+                .order_by("expires_at")
+                .values_list("pk", flat=True)[:EXPIRE_BATCH]
+            )
+            MergeRequest.objects.filter(pk__in=ids).update(status=Status.EXPIRED, updated_by=actor, updated_at=now)
+            Event.objects.bulk_create(
+                Event(
+                    entity_type=MergeRequest._meta.label_lower,
+                    entity_id=str(pk),
+                    property="status",
+                    old_value=Status.NEW,
+                    new_value=Status.EXPIRED,
+                    actor=actor,
+                )
+                for pk in ids
+            )
+        expired += len(ids)
+        if len(ids) < EXPIRE_BATCH:
+            return expired
