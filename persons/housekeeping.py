@@ -19,7 +19,8 @@ def expire(now=None) -> dict[str, int]:
     from persons import merge_housekeeping
 
     now = now or timezone.now()
-    return {**expire_authentication_method_requests(now), **merge_housekeeping.expire(now)}
+    merged = {what: count for what, count in merge_housekeeping.expire(now).items() if count}  # quiet at zero
+    return {**expire_authentication_method_requests(now), **merged}
 
 
 def expire_authentication_method_requests(now=None) -> dict[str, int]:

@@ -5,8 +5,8 @@ import pytest
 from verifications.sms import locmem
 
 
-@pytest.fixture(autouse=True)
-def _otp_settings(settings):
+@pytest.fixture
+def relaxed_otp_limits(settings):
     """Tests send several codes to one phone in a row: no cooldown, a generous window."""
     settings.OTP_RESEND_COOLDOWN_SECONDS = 0
     settings.OTP_SEND_LIMIT = 1000

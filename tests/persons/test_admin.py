@@ -8,7 +8,7 @@ from core.models import Event
 from persons.models import AuthenticationMethodRequest
 from tests.persons.factories import AuthenticationMethodFactory, AuthenticationMethodRequestFactory, PersonFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("relaxed_otp_limits")]
 
 PERSONS = "/admin/persons/person/"
 REQUESTS = "/admin/persons/authenticationmethodrequest/"

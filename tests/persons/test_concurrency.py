@@ -9,7 +9,11 @@ from persons import services
 from persons.models import AuthenticationMethod, AuthenticationMethodRequest
 from tests.persons.factories import PersonFactory
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("relaxed_otp_limits"),
+]
 
 BASE = "/api/persons/{}/authentication_method_requests"
 

@@ -8,7 +8,7 @@ from persons import housekeeping
 from persons.models import AuthenticationMethodRequest
 from tests.persons.factories import AuthenticationMethodRequestFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("relaxed_otp_limits")]
 
 
 @pytest.fixture

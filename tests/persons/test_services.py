@@ -11,7 +11,7 @@ from persons.models import AuthenticationMethod, AuthenticationMethodRequest
 from persons.rules import age, today_utc
 from tests.persons.factories import PersonFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("relaxed_otp_limits")]
 
 
 def leap_day_child_birth_date() -> date:
