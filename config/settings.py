@@ -189,6 +189,8 @@ SPECTACULAR_SETTINGS = {
     "OAUTH2_SCOPES": SCOPES,
     "POSTPROCESSING_HOOKS": ["core.schema.wrap_in_envelope"],
     "COMPONENT_SPLIT_REQUEST": True,
+    # PATCH here means an action (approve, complete), never a partial update: keep required fields required.
+    "COMPONENT_SPLIT_PATCH": False,
     "ENUM_NAME_OVERRIDES": {},
 }
 
