@@ -109,7 +109,12 @@ def _flatten_validation(detail, path="$") -> list[dict]:
     if isinstance(detail, dict):
         entries = []
         for key, value in detail.items():
-            sub = path if key in ("non_field_errors", "__all__") else f"{path}.{key}"
+            if key in ("non_field_errors", "__all__"):
+                sub = path
+            elif isinstance(key, int) or str(key).isdigit():  # ListField and many=True errors: {index: ...}
+                sub = f"{path}[{key}]"
+            else:
+                sub = f"{path}.{key}"
             entries.extend(_flatten_validation(value, sub))
         return entries
     if isinstance(detail, list):

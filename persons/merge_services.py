@@ -15,7 +15,7 @@ from core.models import Client, Event
 from persons.models import AuthenticationMethod, MergeRequest, Person
 from persons.selectors import authentication_method_current
 from verifications.models import Verification
-from verifications.services import VerificationFailed, verification_complete, verification_initialize
+from verifications.services import verification_confirm, verification_initialize
 
 Type = AuthenticationMethod.Type
 Status = MergeRequest.Status
@@ -30,7 +30,6 @@ ALREADY_EXISTS = "Merge request for these persons already exists"
 NOT_NEW = "Merge request is not in status NEW"
 EXPIRED = "Merge request is expired"
 RESEND_NOT_ALLOWED = "Resend OTP is not allowed for this authentication method"
-INVALID_CODE = "Invalid verification code"
 DEFAULT_DOCUMENTS = ["PASSPORT"]
 EXPIRE_BATCH = 500
 
@@ -151,16 +150,9 @@ def merge_request_approve(
     # so it must run outside our transaction.
     _require_new(merge_request, timezone.now())
     if merge_request.confirmation_type == Type.OTP:
-        if verification_code is None:
-            raise ValidationFailed(field="verification_code", description="Required", rule="required")
-        try:
-            verification_complete(
-                phone_number=merge_request.authentication_method_current["number"], code=verification_code, actor=actor
-            )
-        except VerificationFailed as error:
-            raise ValidationFailed(field="verification_code", description=error.reason) from error
-        except NotFound as error:
-            raise ValidationFailed(field="verification_code", description=INVALID_CODE) from error
+        verification_confirm(
+            phone_number=merge_request.authentication_method_current["number"], code=verification_code, actor=actor
+        )
     else:
         documents_require(owner=merge_request, types=merge_request.documents)
     with transaction.atomic():

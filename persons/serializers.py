@@ -1,6 +1,5 @@
 """Shapes of the persons API: closed request bodies (DESIGN §4.7) and responses with masked phones."""
 
-from drf_spectacular.extensions import OpenApiSerializerExtension
 from rest_framework import serializers
 
 from core.serializers import MaskedPhoneField, OtpCodeField, PhoneNumberField, StrictSerializer
@@ -12,39 +11,23 @@ Type = AuthenticationMethod.Type
 # --- requests ---------------------------------------------------------------------------------
 
 
-class ClosedSerializer(StrictSerializer):
-    """A StrictSerializer whose OpenAPI schema also says so (`additionalProperties: false`)."""
-
-
-class ClosedSchemaExtension(OpenApiSerializerExtension):
-    # TODO(core): this belongs on core.serializers.StrictSerializer for every app; local until it is there
-    target_class = ClosedSerializer
-    match_subclasses = True
-
-    def map_serializer(self, auto_schema, direction):
-        schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
-        if direction == "request":
-            schema["additionalProperties"] = False
-        return schema
-
-
-class DocumentSerializer(ClosedSerializer):
+class DocumentSerializer(StrictSerializer):
     type = serializers.ChoiceField(choices=Person.DocumentType.choices)
     number = serializers.CharField(max_length=64)
 
 
-class PhoneSerializer(ClosedSerializer):
+class PhoneSerializer(StrictSerializer):
     type = serializers.ChoiceField(choices=["MOBILE", "LANDLINE"])
     number = PhoneNumberField()
 
 
-class IntakeMethodSerializer(ClosedSerializer):
+class IntakeMethodSerializer(StrictSerializer):
     type = serializers.ChoiceField(choices=[Type.OTP, Type.OFFLINE, Type.NA])
     phone_number = PhoneNumberField(required=False)
     alias = serializers.CharField(max_length=255, required=False, allow_blank=True)
 
 
-class PersonCreateSerializer(ClosedSerializer):
+class PersonCreateSerializer(StrictSerializer):
     first_name = serializers.CharField(max_length=255)
     last_name = serializers.CharField(max_length=255)
     second_name = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
@@ -63,7 +46,7 @@ class PersonCreateSerializer(ClosedSerializer):
     authentication_methods = IntakeMethodSerializer(many=True)
 
 
-class RequestedMethodSerializer(ClosedSerializer):
+class RequestedMethodSerializer(StrictSerializer):
     type = serializers.ChoiceField(choices=Type.choices, required=False)
     phone_number = PhoneNumberField(required=False)
     value = serializers.UUIDField(required=False, help_text="THIRD_PERSON: the third person's id")
@@ -71,18 +54,18 @@ class RequestedMethodSerializer(ClosedSerializer):
     id = serializers.UUIDField(required=False, help_text="UPDATE, DEACTIVATE: the method's id")
 
 
-class AuthenticationMethodRequestCreateSerializer(ClosedSerializer):
+class AuthenticationMethodRequestCreateSerializer(StrictSerializer):
     action = serializers.ChoiceField(choices=AuthenticationMethodRequest.Action.choices)
     authentication_method = RequestedMethodSerializer()
 
 
-class OptionalVerificationCodeSerializer(ClosedSerializer):
+class OptionalVerificationCodeSerializer(StrictSerializer):
     """`{"verification_code"}` when the current method is OTP; an empty body otherwise."""
 
     verification_code = OtpCodeField(required=False)
 
 
-class PersonVerificationUpdateSerializer(ClosedSerializer):
+class PersonVerificationUpdateSerializer(StrictSerializer):
     verification_status = serializers.ChoiceField(choices=["VERIFIED", "NOT_VERIFIED", "IN_REVIEW"])
     verification_comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 

@@ -20,7 +20,7 @@ from core.masking import mask_phone
 from persons import rules
 from persons.models import AuthenticationMethod, AuthenticationMethodRequest, Person
 from persons.selectors import authentication_method_current, authentication_method_request_get
-from verifications.services import VerificationFailed, verification_complete, verification_initialize
+from verifications.services import verification_confirm, verification_initialize
 
 Type = AuthenticationMethod.Type
 Action = AuthenticationMethodRequest.Action
@@ -378,16 +378,7 @@ def _check_confirmation(request: AuthenticationMethodRequest, *, verification_co
     """OTP: the code is completed by the verification service (its failed attempt is committed on its own)."""
     current = request.authentication_method_current
     if current.get("type") == Type.OTP:
-        if verification_code is None:
-            raise ValidationFailed(
-                field="verification_code", description="Verification code is required", rule="required"
-            )
-        try:
-            verification_complete(phone_number=current["number"], code=verification_code, actor=actor)
-        except VerificationFailed as error:
-            raise ValidationFailed(field="verification_code", description=error.reason) from error
-        except NotFound as error:
-            raise ValidationFailed(field="verification_code", description="Invalid verification code") from error
+        verification_confirm(phone_number=current["number"], code=verification_code, actor=actor)
     elif verification_code is not None:
         raise ValidationFailed(
             field="verification_code",

@@ -12,7 +12,7 @@ from django.template.loader import select_template
 from django.utils import timezone
 
 from core import audit
-from core.errors import Conflict, Forbidden, NotFound
+from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.masking import mask_phone
 from verifications import codes
 from verifications.limits import check_send_limits
@@ -118,6 +118,21 @@ def verification_complete(*, phone_number: str, code: str, actor: str = audit.SY
         logger.info("verification %s for %s failed: %s", verification.pk, mask_phone(phone_number), reason)
         raise VerificationFailed(reason)
     return verification
+
+
+def verification_confirm(
+    *, phone_number: str, code: str | None, field: str = "verification_code", actor: str = audit.SYSTEM
+) -> Verification:
+    """verification_complete as the flows' approve actions need it: a missing or refused code is a
+    422 on `field` whose description is the reason (DESIGN §3). Call it outside your transaction."""
+    if code is None:
+        raise ValidationFailed(field=field, description="Verification code is required", rule="required")
+    try:
+        return verification_complete(phone_number=phone_number, code=code, actor=actor)
+    except VerificationFailed as error:
+        raise ValidationFailed(field=field, description=error.reason) from error
+    except NotFound as error:  # no code was ever sent to this phone: to the patient, a wrong code
+        raise ValidationFailed(field=field, description=INVALID_CODE) from error
 
 
 def _attempt(verification: Verification, code: str, *, now, actor: str) -> str | None:

@@ -59,6 +59,7 @@ def test_flatten_validation_gives_json_paths():
     detail = {
         "phone_number": [ErrorDetail("Invalid phone", code="format")],
         "documents": [{}, {"type": [ErrorDetail("This field is required.", code="required")]}],
+        "phones": {0: {"number": [ErrorDetail("Invalid phone", code="format")]}},
         "non_field_errors": [ErrorDetail("Whole request is wrong", code="invalid")],
     }
     assert _flatten_validation(detail) == [
@@ -71,6 +72,11 @@ def test_flatten_validation_gives_json_paths():
             "entry_type": "json_data_property",
             "entry": "$.documents[1].type",
             "rules": [{"rule": "required", "description": "This field is required.", "params": []}],
+        },
+        {
+            "entry_type": "json_data_property",
+            "entry": "$.phones[0].number",
+            "rules": [{"rule": "format", "description": "Invalid phone", "params": []}],
         },
         {
             "entry_type": "json_data_property",

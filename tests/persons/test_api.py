@@ -128,8 +128,7 @@ def test_intake_rejects_third_person_as_primary(caller):
     response = caller.post("/api/persons", body, format="json")
     assert response.status_code == 422
     entry, description = invalid(response)
-    # TODO(core): list indexes come out as `.0.` rather than `[0]` from core.errors._flatten_validation
-    assert entry.startswith("$.authentication_methods") and entry.endswith(".type")
+    assert entry == "$.authentication_methods[0].type"
     assert description == '"THIRD_PERSON" is not a valid choice.'
 
 

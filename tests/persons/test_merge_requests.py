@@ -519,7 +519,7 @@ def test_approve_by_otp_needs_the_code(caller, otp_request):
     with pytest.raises(ValidationFailed) as failed:  # the service keeps the rule for callers other than the API
         merge_request_approve(merge_request=otp_request)
     assert failed.value.invalid[0]["entry"] == "$.verification_code"
-    assert failed.value.invalid[0]["rules"][0]["description"] == "Required"
+    assert failed.value.invalid[0]["rules"][0]["description"] == "Verification code is required"
 
 
 @pytest.fixture
