@@ -1,5 +1,10 @@
-from django.contrib import admin
+from collections.abc import Callable
 
+from django.contrib import admin, messages
+from django.utils.html import format_html_join
+
+from core.audit import actor_of
+from core.errors import ApiError
 from core.models import Event
 
 
@@ -14,6 +19,42 @@ class ReadOnlyAdminMixin:
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+def audit_events_html(*objects):
+    """The audit events of the objects (of one model), oldest first, as read-only lines."""
+    if not objects:
+        return "-"
+    events = Event.objects.filter(
+        entity_type=objects[0]._meta.label_lower, entity_id__in=[str(o.pk) for o in objects]
+    ).order_by("created_at")
+    rows = ((e.created_at, e.property, e.old_value, e.new_value, e.actor) for e in events)
+    return format_html_join("\n", "<div>{} · {}: {} → {} · {}</div>", rows) or "-"
+
+
+class AuditHistoryMixin:
+    """A read-only `history` field: the record's audit events."""
+
+    @admin.display(description="audit events")
+    def history(self, obj):
+        return audit_events_html(obj)
+
+
+def apply_service(modeladmin, request, queryset, *, call: Callable, done: str) -> int:
+    """Run an admin action through a service, object by object: a refusal is shown, not raised, and
+    each success goes to Django's admin log (the service itself writes the audit event)."""
+    succeeded = 0
+    for obj in queryset:
+        try:
+            call(obj, actor_of(request))
+        except ApiError as error:
+            modeladmin.message_user(request, f"{obj}: {error.describe()}", messages.ERROR)
+            continue
+        modeladmin.log_change(request, obj, done)
+        succeeded += 1
+    if succeeded:
+        modeladmin.message_user(request, f"{done}: {succeeded}", messages.SUCCESS)
+    return succeeded
 
 
 @admin.register(Event)

@@ -3,36 +3,14 @@
 import uuid
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.template.response import TemplateResponse
-from django.utils.html import format_html_join
 
-from core.admin import ReadOnlyAdminMixin
-from core.audit import actor_of
-from core.errors import ApiError
+from core.admin import AuditHistoryMixin, ReadOnlyAdminMixin, apply_service, audit_events_html
 from core.masking import mask_phone
-from core.models import Event
 from persons.models import AuthenticationMethod, AuthenticationMethodRequest, Person
 from persons.services import authentication_method_request_resend_otp, person_verify
-
-
-def _events(*objects):
-    """The audit events of the objects, oldest first, as read-only lines."""
-    if not objects:
-        return "-"
-    entity_type = objects[0]._meta.label_lower
-    events = Event.objects.filter(entity_type=entity_type, entity_id__in=[str(o.pk) for o in objects]).order_by(
-        "created_at"
-    )
-    return (
-        format_html_join(
-            "\n",
-            "<div>{} · {}: {} → {} · {}</div>",
-            ((e.created_at, e.property, e.old_value, e.new_value, e.actor) for e in events),
-        )
-        or "-"
-    )
 
 
 def _masked(data: dict) -> dict:
@@ -128,27 +106,23 @@ class PersonAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="audit events of the person")
     def history(self, obj):
-        return _events(obj)
+        return audit_events_html(obj)
 
     @admin.display(description="audit events of the methods")
     def method_history(self, obj):
-        return _events(*obj.authentication_methods.all())
+        return audit_events_html(*obj.authentication_methods.all())
 
     def has_verify_permission(self, request):
         return request.user.has_perm("persons.verify_person")
 
     def _verify(self, request, queryset, *, status: str, comment: str = "") -> None:
-        done = 0
-        for person in queryset:
-            try:
-                person_verify(person_id=person.pk, status=status, comment=comment, actor=actor_of(request))
-            except ApiError as error:
-                self.message_user(request, f"{person}: {error.describe()}", messages.ERROR)
-                continue
-            self.log_change(request, person, f"Marked {status}" + (f": {comment}" if comment else ""))
-            done += 1
-        if done:
-            self.message_user(request, f"{done} person(s) marked {status}.", messages.SUCCESS)
+        apply_service(
+            self,
+            request,
+            queryset,
+            call=lambda person, actor: person_verify(person_id=person.pk, status=status, comment=comment, actor=actor),
+            done=f"Marked {status}" + (f": {comment}" if comment else ""),
+        )
 
     @admin.action(description="Mark VERIFIED", permissions=["verify"])
     def mark_verified(self, request, queryset):
@@ -175,7 +149,7 @@ class PersonAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(AuthenticationMethodRequest)
-class AuthenticationMethodRequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class AuthenticationMethodRequestAdmin(AuditHistoryMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("id", "person", "action", "requested_type", "confirmed_by", "status", "created_at", "expires_at")
     list_filter = ("status", "action", ("created_at", admin.DateFieldListFilter))
     list_select_related = ("person",)
@@ -218,23 +192,17 @@ class AuthenticationMethodRequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def current(self, obj):
         return _masked(obj.authentication_method_current)
 
-    @admin.display(description="audit events")
-    def history(self, obj):
-        return _events(obj)
-
     def has_resend_permission(self, request):
         return request.user.has_perm("persons.change_authenticationmethodrequest")
 
     @admin.action(description="Resend code (NEW requests confirmed by OTP)", permissions=["resend"])
     def resend_code(self, request, queryset):
-        sent = 0
-        for amr in queryset:
-            try:
-                authentication_method_request_resend_otp(request_id=amr.pk, client=None, actor=actor_of(request))
-            except ApiError as error:
-                self.message_user(request, f"{amr.pk}: {error.describe()}", messages.ERROR)
-                continue
-            self.log_change(request, amr, "Resent the code")
-            sent += 1
-        if sent:
-            self.message_user(request, f"Sent {sent} new code(s).", messages.SUCCESS)
+        apply_service(
+            self,
+            request,
+            queryset,
+            call=lambda amr, actor: authentication_method_request_resend_otp(
+                request_id=amr.pk, client=None, actor=actor
+            ),
+            done="Resent the code",
+        )

@@ -157,7 +157,7 @@ def test_resend_code_action(client, caller, last_code, django_capture_on_commit_
     assert last_code("+380931234585")
     text = response.content.decode()
     assert "Resend SMS is not allowed for this authentication method" in text
-    assert "Sent 1 new code(s)." in text
+    assert "Resent the code: 1" in text
     assert Event.objects.filter(entity_id=str(amr.id), property="otp_sent").exists()
     assert LogEntry.objects.filter(object_id=str(amr.pk)).count() == 1
     assert AuthenticationMethodRequest.objects.get(pk=amr.pk).status == "NEW"

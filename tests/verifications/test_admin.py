@@ -69,7 +69,7 @@ def test_resend_action_requeues_a_failed_sms_and_logs_it(
                 follow=True,
             )
     assert response.status_code == 200
-    assert f"SMS {sms.pk}: queued again" in response.content.decode()
+    assert "Resent: 1" in response.content.decode()
     sms.refresh_from_db()
     assert (sms.status, sms.provider_id) == (SmsMessage.Status.SENT, "msg-2")
     assert LogEntry.objects.filter(object_id=str(sms.pk), change_message="Resent").exists()
@@ -84,7 +84,7 @@ def test_resend_of_a_sent_sms_is_refused_with_a_message(admin_client, issue):
         {"action": "resend", "_selected_action": [sms.pk]},
         follow=True,
     )
-    assert f"SMS {sms.pk}: Only a failed SMS can be resent" in response.content.decode()
+    assert f"{sms.phone_number_masked} (SENT): Only a failed SMS can be resent" in response.content.decode()
     assert not LogEntry.objects.filter(object_id=str(sms.pk)).exists()
 
 
