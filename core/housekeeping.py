@@ -8,9 +8,12 @@ to the `housekeeping` logger (e.g. one line per batch); the commands print those
 import logging
 
 from django.core.management.base import BaseCommand
+from django.db import transaction
 from django.utils import timezone
 
+from core.audit import SYSTEM
 from core.discovery import app_modules
+from core.models import Event
 
 progress = logging.getLogger("housekeeping")
 
@@ -37,3 +40,40 @@ class HousekeepingCommand(BaseCommand):
             progress.removeHandler(handler)
             progress.setLevel(previous[0])
             progress.propagate = previous[1]
+
+
+EXPIRE_BATCH = 500
+
+
+def expire_stale_requests(model, *, now, label: str, actor: str = SYSTEM) -> int:
+    """NEW rows of a request model past `expires_at` become EXPIRED, in batches, each change audited.
+
+    The model needs `status` (with NEW and EXPIRED), `expires_at`, `updated_at` and `updated_by`.
+    Rows another transaction holds (an approve in progress) are skipped and left to it.
+    """
+    new, expired_status = model.Status.NEW, model.Status.EXPIRED
+    batch, expired = EXPIRE_BATCH, 0
+    while True:
+        with transaction.atomic():
+            ids = list(
+                model.objects.select_for_update(skip_locked=True)
+                .filter(status=new, expires_at__lte=now)
+                .order_by("expires_at")
+                .values_list("pk", flat=True)[:batch]
+            )
+            model.objects.filter(pk__in=ids).update(status=expired_status, updated_at=now, updated_by=actor)
+            Event.objects.bulk_create(
+                Event(
+                    entity_type=model._meta.label_lower,
+                    entity_id=str(pk),
+                    property="status",
+                    old_value=new,
+                    new_value=expired_status,
+                    actor=actor,
+                )
+                for pk in ids
+            )
+        expired += len(ids)
+        if len(ids) < batch:
+            return expired
+        progress.info("%s so far: %d", label, expired)

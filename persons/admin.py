@@ -206,3 +206,7 @@ class AuthenticationMethodRequestAdmin(AuditHistoryMixin, ReadOnlyAdminMixin, ad
             ),
             done="Resent the code",
         )
+
+
+# Merge requests keep their back office in their own module; importing it registers it.
+from persons import merge_admin  # noqa: E402, F401

@@ -11,7 +11,7 @@ from django.utils import timezone
 from core import audit
 from core.documents import documents_require
 from core.errors import Conflict, NotFound, ValidationFailed
-from core.models import Client, Event
+from core.models import Client
 from persons.models import AuthenticationMethod, MergeRequest, Person
 from persons.selectors import authentication_method_current
 from verifications.models import Verification
@@ -181,31 +181,3 @@ def merge_request_reject(*, merge_request: MergeRequest, actor: str = audit.SYST
     _require_new(merge_request, timezone.now())
     _set_status(merge_request, Status.REJECTED, actor)
     return merge_request
-
-
-def merge_requests_expire(*, now: datetime, actor: str = audit.SYSTEM) -> int:
-    """NEW requests past expires_at become EXPIRED, in batches; rows another transaction holds wait for the next run."""
-    expired = 0
-    while True:
-        with transaction.atomic():
-            ids = list(
-                MergeRequest.objects.select_for_update(skip_locked=True)
-                .filter(status=Status.NEW, expires_at__lte=now)
-                .order_by("expires_at")
-                .values_list("pk", flat=True)[:EXPIRE_BATCH]
-            )
-            MergeRequest.objects.filter(pk__in=ids).update(status=Status.EXPIRED, updated_by=actor, updated_at=now)
-            Event.objects.bulk_create(
-                Event(
-                    entity_type=MergeRequest._meta.label_lower,
-                    entity_id=str(pk),
-                    property="status",
-                    old_value=Status.NEW,
-                    new_value=Status.EXPIRED,
-                    actor=actor,
-                )
-                for pk in ids
-            )
-        expired += len(ids)
-        if len(ids) < EXPIRE_BATCH:
-            return expired

@@ -21,24 +21,24 @@ def test_expire_only_new_requests_past_their_time(client_row):
     due = AuthenticationMethodRequestFactory(client=client_row, expires_at=now - timedelta(seconds=1))
     later = AuthenticationMethodRequestFactory(client=client_row, expires_at=now + timedelta(hours=1))
     done = AuthenticationMethodRequestFactory(client=client_row, expires_at=now - timedelta(days=1), status="COMPLETED")
-    assert housekeeping.expire_authentication_method_requests(now) == {"authentication method requests expired": 1}
+    assert housekeeping.expire(now) == {"authentication method requests expired": 1}
     statuses = dict(AuthenticationMethodRequest.objects.values_list("id", "status"))
     assert statuses == {due.id: "EXPIRED", later.id: "NEW", done.id: "COMPLETED"}
     event = Event.objects.get(entity_id=str(due.id))
     assert (event.property, event.old_value, event.new_value, event.actor) == ("status", "NEW", "EXPIRED", "system")
-    assert housekeeping.expire_authentication_method_requests(now) == {}
+    assert housekeeping.expire(now) == {}
 
 
 def test_expire_in_batches_with_progress(client_row, monkeypatch, caplog):
-    monkeypatch.setattr(housekeeping, "BATCH", 2)
+    monkeypatch.setattr("core.housekeeping.EXPIRE_BATCH", 2)
     past = timezone.now() - timedelta(minutes=1)
     for _ in range(5):
         AuthenticationMethodRequestFactory(client=client_row, expires_at=past)
     with caplog.at_level("INFO", logger="housekeeping"):
-        assert housekeeping.expire_authentication_method_requests() == {"authentication method requests expired": 5}
+        assert housekeeping.expire() == {"authentication method requests expired": 5}
     assert [r.getMessage() for r in caplog.records if r.name == "housekeeping"] == [
-        "authentication method requests: expired 2 so far",
-        "authentication method requests: expired 4 so far",
+        "authentication method requests expired so far: 2",
+        "authentication method requests expired so far: 4",
     ]
     assert set(AuthenticationMethodRequest.objects.values_list("status", flat=True)) == {"EXPIRED"}
 
