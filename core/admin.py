@@ -5,7 +5,7 @@ from django.utils.html import format_html_join
 
 from core.audit import actor_of
 from core.errors import ApiError
-from core.models import Event
+from core.models import Event, Job
 
 
 class ReadOnlyAdminMixin:
@@ -64,3 +64,12 @@ class EventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ("=entity_id", "actor")
     date_hierarchy = "created_at"
     show_full_result_count = False
+
+
+@admin.register(Job)
+class JobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("id", "kind", "status", "status_code", "client", "eta", "created_at")
+    list_filter = ("status", "kind")
+    search_fields = ("=id",)
+    date_hierarchy = "created_at"
+    list_select_related = ("client",)

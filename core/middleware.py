@@ -3,6 +3,8 @@ import re
 import uuid
 from contextvars import ContextVar
 
+from core.masking import mask_phones_in
+
 _current_request_id: ContextVar[str] = ContextVar("request_id", default="-")
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:#@/+=-]{1,200}$")
 
@@ -26,6 +28,13 @@ class RequestIdMiddleware:
 
 
 class RequestIdLogFilter(logging.Filter):
+    """Adds the request id to every record and masks every phone number in it, whoever logged it
+    (Django's own `django.request` warnings carry URLs like /api/verifications/+380501234567)."""
+
     def filter(self, record):
         record.request_id = _current_request_id.get()
+        message = record.getMessage()
+        masked = mask_phones_in(message)
+        if masked != message:
+            record.msg, record.args = masked, ()
         return True

@@ -184,3 +184,15 @@ class TestErrorTypes:
         response = caller.post("/api/probe/echo", {"phone_number": "+380501234567", "code": code}, format="json")
         assert response.status_code == 422
         assert response.json()["error"]["invalid"][0]["entry"] == "$.code"
+
+
+def test_log_lines_never_carry_a_full_phone():
+    import logging
+
+    from core.middleware import RequestIdLogFilter
+
+    record = logging.LogRecord(
+        "django.request", logging.WARNING, __file__, 1, "Not Found: %s", ("/api/x/+380501234567",), None
+    )
+    assert RequestIdLogFilter().filter(record)
+    assert record.getMessage() == "Not Found: /api/x/+38050*****67"
