@@ -1,15 +1,23 @@
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from oauth2_provider import views as oauth
 from rest_framework.permissions import AllowAny
 
 from core.views import health
 
+oauth_endpoints = [
+    path("authorize/", oauth.AuthorizationView.as_view(), name="authorize"),
+    path("token/", oauth.TokenView.as_view(), name="token"),
+    path("revoke_token/", oauth.RevokeTokenView.as_view(), name="revoke-token"),
+    path("introspect/", oauth.IntrospectTokenView.as_view(), name="introspect"),
+]
 public = {"authentication_classes": [], "permission_classes": [AllowAny]}
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("oauth/", include("oauth2_provider.urls", namespace="oauth2_provider")),
+    # Only the OAuth endpoints: clients are registered by `create_client`, never from a web page.
+    path("oauth/", include((oauth_endpoints, "oauth2_provider"))),
     path("api/health", health, name="health"),
     path("api/schema/", SpectacularAPIView.as_view(**public), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema", **public), name="docs"),

@@ -1,10 +1,13 @@
 """The response envelope: one place decides how every JSON answer of the API looks."""
 
+from core.masking import mask_phones_in
+
 
 def meta(request, status: int, data) -> dict:
     return {
         "code": status,
-        "url": request.build_absolute_uri() if request is not None else "",
+        # paths such as /api/verifications/+380.../actions/complete carry a phone number
+        "url": mask_phones_in(request.build_absolute_uri()) if request is not None else "",
         "type": "list" if isinstance(data, list) else "object",
         "request_id": getattr(request, "request_id", None),
     }

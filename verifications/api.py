@@ -22,7 +22,7 @@ class VerificationViewSet(ClientViewSet):
     """OTP verification of a phone number (seed 002)."""
 
     lookup_field = "phone_number"
-    lookup_value_converter = "str"
+    lookup_value_converter = "phone"
     scope_map = {"create": "otp:write", "complete": "otp:write", "retrieve": "otp:read"}
 
     @extend_schema(

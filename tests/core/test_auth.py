@@ -106,3 +106,58 @@ def _basic(client_id, secret):
     import base64
 
     return "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+
+
+def test_authorization_code_with_pkce_through_the_admin_login(client, django_user_model):
+    """A person at an MIS logs in with their back-office account and the MIS gets a token for them."""
+    import base64
+    import hashlib
+    import secrets
+    from urllib.parse import parse_qs, urlparse
+
+    from core.services import client_create
+
+    new = client_create(name="MIS", scopes=["otp:read"], redirect_uris="https://mis.example.org/callback")
+    user = django_user_model.objects.create_user("doctor", password="pw")
+    verifier = secrets.token_urlsafe(48)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    query = {
+        "response_type": "code",
+        "client_id": new.client.client_id,
+        "redirect_uri": "https://mis.example.org/callback",
+        "scope": "otp:read",
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+        "state": "xyz",
+    }
+    login = client.get("/oauth/authorize/", query)
+    assert login.status_code == 302
+    assert login["Location"].startswith("/admin/login/")
+
+    client.force_login(user)
+    assert client.get("/oauth/authorize/", query).status_code == 200  # the consent page
+    allowed = client.post("/oauth/authorize/", {**query, "allow": "Authorize"})
+    assert allowed.status_code == 302
+    redirect = urlparse(allowed["Location"])
+    code = parse_qs(redirect.query)["code"][0]
+
+    token = APIClient().post(
+        "/oauth/token/",
+        {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": "https://mis.example.org/callback",
+            "code_verifier": verifier,
+        },
+        HTTP_AUTHORIZATION=_basic(new.client.client_id, new.client_secret),
+    )
+    assert token.status_code == 200, token.content
+    http = APIClient()
+    http.credentials(HTTP_AUTHORIZATION=f"Bearer {token.json()['access_token']}", HTTP_API_KEY=new.api_key)
+    assert http.get(URL).status_code == 200
+
+
+def test_clients_cannot_be_registered_from_a_web_page(client, django_user_model):
+    client.force_login(django_user_model.objects.create_user("clerk", password="pw", is_staff=True))
+    assert client.get("/oauth/applications/register/").status_code == 404
+    assert client.get("/oauth/authorized_tokens/").status_code == 404

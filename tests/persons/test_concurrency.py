@@ -47,7 +47,7 @@ def new_request(caller, person) -> str:
 
 def test_parallel_approves_past_the_code_check_one_wins(caller, monkeypatch):
     # both pass the OTP check, so the row lock alone must decide
-    monkeypatch.setattr(services, "verification_complete", lambda **kwargs: None)
+    monkeypatch.setattr(services, "verification_confirm", lambda **kwargs: None)
     person = PersonFactory(primary__phone_number="+380931234585")
     request_id = new_request(caller, person)
     assert race(caller, person, request_id, {"verification_code": 1234}) == [201, 409]

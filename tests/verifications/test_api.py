@@ -95,6 +95,7 @@ def test_complete_with_the_right_code(caller, initialize):
     verification_id = initialize().json()["data"]["id"]
     response = complete(caller, last_code())
     assert response.status_code == 200
+    assert response.json()["meta"]["url"] == "http://testserver/api/verifications/+38050*****67/actions/complete"
     assert response.json()["data"] == {
         "id": verification_id,
         "status": "VERIFIED",
@@ -148,7 +149,9 @@ def test_complete_rejects_a_malformed_code(caller, initialize, code):
     assert Verification.objects.get().attempts == 0
 
 
-@pytest.mark.parametrize("phone", ["not-a-phone", "%2B380501234567", "380501234567", "+380" + "9" * 200])
+@pytest.mark.parametrize(
+    "phone", ["not-a-phone", "%2B380501234567", "380501234567", "+380" + "9" * 200, "%00", "+38050123456%00"]
+)
 def test_unusual_phones_in_the_path_are_404(caller, phone):
     assert complete(caller, 1234, phone_number=phone).status_code == 404
     assert caller.get(f"{URL}/{phone}").status_code == 404
