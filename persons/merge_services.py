@@ -156,8 +156,9 @@ def merge_request_approve(
     else:
         documents_require(owner=merge_request, types=merge_request.documents)
     with transaction.atomic():
-        merge_request = _lock(merge_request)
+        # persons first, then the request: the order create uses, so the two cannot deadlock
         persons = _lock_persons(merge_request.master_person_id, merge_request.merge_person_id)
+        merge_request = _lock(merge_request)
         _require_new(merge_request, timezone.now())
         master, merge = persons[merge_request.master_person_id], persons[merge_request.merge_person_id]
         _require_mergeable(master)

@@ -57,8 +57,8 @@ def authentication_method_request_get(*, request_id, client, person_id=None, loc
         requests = requests.filter(person_id=person_id)
     if client is not None:
         requests = requests.filter(client__legal_entity_id=client.legal_entity_id)
-    if lock:
-        requests = requests.select_for_update()
+    if lock:  # only the request row: the legal-entity join must not lock the client
+        requests = requests.select_for_update(of=("self",))
     request = requests.first()
     if request is None:
         raise NotFound("Authentication method request not found")

@@ -386,9 +386,9 @@ def _check_confirmation(request: AuthenticationMethodRequest, *, verification_co
         )
 
 
-def _end_of(day) -> datetime:
-    """A method that ends on `day` stops at the start of it (UTC), like `ended_at = now()`."""
-    return datetime.combine(day, time.min, tzinfo=UTC)
+def _end_after(day) -> datetime:
+    """The seed's end date is the method's last valid day: it ends when that day is over (UTC)."""
+    return datetime.combine(day + timedelta(days=1), time.min, tzinfo=UTC)
 
 
 def _apply_insert(request: AuthenticationMethodRequest, person: Person, *, now, actor: str) -> None:
@@ -406,7 +406,7 @@ def _apply_insert(request: AuthenticationMethodRequest, person: Person, *, now, 
             third_person_id=requested["value"],
             alias=requested.get("alias", ""),
             started_at=now,
-            ended_at=_end_of(end),
+            ended_at=_end_after(end),
         )
     else:
         primaries = (

@@ -299,10 +299,12 @@ def verifications_expire(*, now, limit: int) -> int:
 
 @transaction.atomic
 def verifications_delete_old(*, before, limit: int) -> int:
-    """Delete at most `limit` codes created before `before` (their SMS log rows stay); how many."""
-    ids = list(
-        Verification.objects.filter(created_at__lt=before).order_by("created_at").values_list("pk", flat=True)[:limit]
-    )
+    """Delete at most `limit` codes created before `before` (their SMS log rows stay); how many.
+
+    VERIFIED ones stay: they are how `GET /api/verifications/{phone}` knows a phone was ever verified.
+    """
+    old = Verification.objects.filter(created_at__lt=before).exclude(status=Verification.Status.VERIFIED)
+    ids = list(old.order_by("created_at").values_list("pk", flat=True)[:limit])
     _, deleted = Verification.objects.filter(pk__in=ids).delete()
     return deleted.get(Verification._meta.label, 0)
 

@@ -1,6 +1,6 @@
 """The persons API end to end: intake, reads, manual verification, authentication-method requests (seed 003)."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from django.utils import timezone
@@ -695,7 +695,8 @@ def test_approve_insert_third_person_for_a_ten_year_old(caller, create, last_cod
     method = AuthenticationMethod.objects.get(person=child, type="THIRD_PERSON")
     assert method.third_person == third
     assert method.alias == "mother"
-    assert method.ended_at.date() == add_years(child.birth_date, 14) - timedelta(days=1)
+    # valid through the day before the 14th birthday: it ends as that birthday starts
+    assert method.ended_at == datetime.combine(add_years(child.birth_date, 14), time.min, tzinfo=UTC)
     assert primary_of(child).phone_number == "+380931234585"  # the primary method stays
 
 
@@ -704,7 +705,8 @@ def test_approve_insert_third_person_for_an_adult(caller, create, last_code, set
     request_id = create(person, third_person_body(PersonFactory())).json()["data"]["id"]
     approve(caller, person, request_id, {"verification_code": last_code("+380931234585")})
     method = AuthenticationMethod.objects.get(person=person, type="THIRD_PERSON")
-    assert method.ended_at.date() == method.started_at.date() + timedelta(days=settings.THIRD_PERSON_TERM_DAYS)
+    last_day = method.started_at.date() + timedelta(days=settings.THIRD_PERSON_TERM_DAYS)
+    assert method.ended_at == datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=UTC)
 
 
 def test_approve_update_sets_the_alias(caller, create, last_code):

@@ -1,6 +1,6 @@
 """Service-level behaviour the API tests do not reach directly."""
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -42,7 +42,8 @@ def test_third_person_for_a_leap_day_child_ends_on_28_february(caller, last_code
         actor="test",
     )
     method = AuthenticationMethod.objects.get(person=child, type="THIRD_PERSON")
-    assert method.ended_at.date() == date(born.year + 14, 2, 28)  # turns 14 on 1 March
+    # valid through 28 February, the day before the child turns 14 (on 1 March)
+    assert method.ended_at == datetime(born.year + 14, 3, 1, tzinfo=UTC)
 
 
 def test_rate_limited_create_rolls_back_everything(caller, settings):

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from verifications import housekeeping
 from verifications.models import SmsMessage, Verification
-from verifications.services import verification_initialize
+from verifications.services import verification_complete, verification_initialize
 
 from .conftest import PHONE, sms_of
 
@@ -66,3 +66,11 @@ def test_cleanup_wipes_encrypted_codes_that_were_never_sent(queue_only, django_c
     assert "sms codes wiped: 1" in command("cleanup")
     sms.refresh_from_db()
     assert sms.code_ciphertext == ""
+
+
+def test_cleanup_keeps_verified_codes_so_the_phone_stays_verified(caller, issue, no_send_limits):
+    verified, code = issue()
+    verification_complete(phone_number=PHONE, code=code)
+    Verification.objects.filter(pk=verified.pk).update(created_at=timezone.now() - timedelta(days=400))
+    assert "verifications deleted: 0" in command("cleanup")
+    assert caller.get(f"/api/verifications/{PHONE}").status_code == 200
