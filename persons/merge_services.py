@@ -13,7 +13,7 @@ from core.documents import documents_require
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.models import Client
 from persons.models import AuthenticationMethod, MergeRequest, Person
-from persons.selectors import authentication_method_current
+from persons.selectors import authentication_method_current, confirmation_documents
 from verifications.models import Verification
 from verifications.services import verification_confirm, verification_initialize
 
@@ -30,7 +30,6 @@ ALREADY_EXISTS = "Merge request for these persons already exists"
 NOT_NEW = "Merge request is not in status NEW"
 EXPIRED = "Merge request is expired"
 RESEND_NOT_ALLOWED = "Resend OTP is not allowed for this authentication method"
-DEFAULT_DOCUMENTS = ["PASSPORT"]
 EXPIRE_BATCH = 500
 
 
@@ -95,13 +94,12 @@ def merge_request_create(
         if existing.expires_at > now:
             raise Conflict(ALREADY_EXISTS)
         _set_status(existing, Status.EXPIRED, actor)
-    offline = current["type"] == Type.OFFLINE
     merge_request = MergeRequest.objects.create(
         master_person=master,
         merge_person=merge,
         authentication_method_current=current,
         authorize_with=authorize_with,
-        documents=(sorted(master.document_types - {None}) or DEFAULT_DOCUMENTS) if offline else [],
+        documents=confirmation_documents(person=master, current=current),
         client=client,
         legal_entity_id=client.legal_entity_id,
         expires_at=now + timedelta(days=settings.MERGE_REQUEST_TTL_DAYS),

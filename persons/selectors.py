@@ -63,3 +63,20 @@ def authentication_method_request_get(*, request_id, client, person_id=None, loc
     if request is None:
         raise NotFound("Authentication method request not found")
     return request
+
+
+FALLBACK_DOCUMENT_TYPE = "PASSPORT"
+
+
+def document_types_of(person: Person) -> set[str]:
+    """The scans OFFLINE needs of a person: their record's document types (a passport if none)."""
+    return {type for type in person.document_types if type} or {FALLBACK_DOCUMENT_TYPE}
+
+
+def confirmation_documents(*, person: Person, current: dict) -> list[str]:
+    """The scans an OFFLINE confirmation needs: of the confirming person (the third person, when a
+    THIRD_PERSON method confirms). None for OTP or NA."""
+    if current["type"] != Type.OFFLINE:
+        return []
+    method = AuthenticationMethod.objects.select_related("third_person").get(pk=current["method_id"])
+    return sorted(document_types_of(method.third_person if method.type == Type.THIRD_PERSON else person))

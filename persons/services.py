@@ -19,7 +19,12 @@ from core.errors import Conflict, NotFound, ValidationFailed
 from core.masking import mask_phone
 from persons import rules
 from persons.models import AuthenticationMethod, AuthenticationMethodRequest, Person
-from persons.selectors import authentication_method_current, authentication_method_request_get
+from persons.selectors import (
+    authentication_method_current,
+    authentication_method_request_get,
+    confirmation_documents,
+    document_types_of,
+)
 from verifications.services import verification_confirm, verification_initialize
 
 Type = AuthenticationMethod.Type
@@ -31,7 +36,6 @@ VerificationReason = Person.VerificationReason
 OTP_KIND = "authentication_method_request"
 MANUAL_STATUSES = (VerificationStatus.VERIFIED, VerificationStatus.NOT_VERIFIED, VerificationStatus.IN_REVIEW)
 # what a client uploads for OFFLINE when the person's record lists no documents
-FALLBACK_DOCUMENT_TYPE = "PASSPORT"
 
 
 # --- persons ----------------------------------------------------------------------------------
@@ -272,18 +276,11 @@ def _requested_method(person: Person, action: str, method: dict) -> dict:
     return stored
 
 
-def _document_types(person: Person) -> set[str]:
-    return {type for type in person.document_types if type} or {FALLBACK_DOCUMENT_TYPE}
-
-
 def _required_documents(person: Person, *, current: dict, requested: dict) -> list[str]:
     """OFFLINE confirms with the confirming person's scans; a new OFFLINE method needs the person's own."""
-    types: set[str] = set()
-    if current["type"] == Type.OFFLINE:
-        method = AuthenticationMethod.objects.select_related("third_person").get(pk=current["method_id"])
-        types |= _document_types(method.third_person if method.type == Type.THIRD_PERSON else person)
+    types = set(confirmation_documents(person=person, current=current))
     if requested.get("type") == Type.OFFLINE and "id" not in requested:
-        types |= _document_types(person)
+        types |= document_types_of(person)
     return sorted(types)
 
 

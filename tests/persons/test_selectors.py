@@ -58,3 +58,28 @@ def test_no_method_is_a_conflict():
 def test_person_get_not_found():
     with pytest.raises(NotFound, match="Person not found"):
         person_get(person_id="7d23bebb-1cf3-4221-bf21-18aada444756")
+
+
+def test_offline_confirmation_needs_the_confirming_persons_scans():
+    from persons.selectors import confirmation_documents
+
+    child = person(NA=None)
+    child.documents = [{"type": "BIRTH_CERTIFICATE", "number": "I-АБ 123456"}]
+    child.save()
+    mother = person(OFFLINE=None)
+    mother.documents = [{"type": "PASSPORT", "number": "АА123456"}, {"type": "NATIONAL_ID", "number": "1"}]
+    mother.save()
+    trusted = AuthenticationMethod.objects.create(person=child, type=Type.THIRD_PERSON, third_person=mother)
+    current = authentication_method_current(person=child, authorize_with=trusted.id)
+    assert confirmation_documents(person=child, current=current) == ["NATIONAL_ID", "PASSPORT"]
+    paperless = person(OFFLINE=None)  # no documents on record: a passport is asked for
+    assert confirmation_documents(person=paperless, current=authentication_method_current(person=paperless)) == [
+        "PASSPORT"
+    ]
+
+
+def test_otp_confirmation_needs_no_scans():
+    from persons.selectors import confirmation_documents
+
+    p = person(OTP="+380501112233")
+    assert confirmation_documents(person=p, current=authentication_method_current(person=p)) == []
