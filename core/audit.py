@@ -21,10 +21,11 @@ def actor_of(request) -> str:
     return SYSTEM
 
 
-def record(*, entity: models.Model, property: str, old: Any, new: Any, actor: str) -> Event:
-    return Event.objects.create(
-        entity_type=entity._meta.label_lower,
-        entity_id=str(entity.pk),
+def event_for(*, entity_type: str, entity_id, property: str, old: Any, new: Any, actor: str) -> Event:
+    """An unsaved event: `record` saves one, bulk writers save many at once."""
+    return Event(
+        entity_type=entity_type,
+        entity_id=str(entity_id),
         property=property,
         old_value=_jsonable(old),
         new_value=_jsonable(new),
@@ -32,15 +33,18 @@ def record(*, entity: models.Model, property: str, old: Any, new: Any, actor: st
     )
 
 
+def record(*, entity: models.Model, property: str, old: Any, new: Any, actor: str) -> Event:
+    event = event_for(
+        entity_type=entity._meta.label_lower, entity_id=entity.pk, property=property, old=old, new=new, actor=actor
+    )
+    event.save(force_insert=True)
+    return event
+
+
 def record_changes(*, entity: models.Model, changes: Iterable[tuple[str, Any, Any]], actor: str) -> None:
     Event.objects.bulk_create(
-        Event(
-            entity_type=entity._meta.label_lower,
-            entity_id=str(entity.pk),
-            property=prop,
-            old_value=_jsonable(old),
-            new_value=_jsonable(new),
-            actor=actor,
+        event_for(
+            entity_type=entity._meta.label_lower, entity_id=entity.pk, property=prop, old=old, new=new, actor=actor
         )
         for prop, old, new in changes
         if old != new

@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from core.audit import SYSTEM
+from core.audit import SYSTEM, event_for
 from core.discovery import app_modules
 from core.models import Event
 
@@ -63,12 +63,12 @@ def expire_stale_requests(model, *, now, label: str, actor: str = SYSTEM) -> int
             )
             model.objects.filter(pk__in=ids).update(status=expired_status, updated_at=now, updated_by=actor)
             Event.objects.bulk_create(
-                Event(
+                event_for(
                     entity_type=model._meta.label_lower,
-                    entity_id=str(pk),
+                    entity_id=pk,
                     property="status",
-                    old_value=new,
-                    new_value=expired_status,
+                    old=new,
+                    new=expired_status,
                     actor=actor,
                 )
                 for pk in ids
