@@ -204,6 +204,8 @@ SMS_HTTP_URL = env.str("SMS_HTTP_URL", default="")
 SMS_HTTP_TOKEN = env.str("SMS_HTTP_TOKEN", default="")
 SMS_HTTP_TIMEOUT_SECONDS = env.float("SMS_HTTP_TIMEOUT_SECONDS", default=5.0)
 SMS_MAX_ATTEMPTS = env.int("SMS_MAX_ATTEMPTS", default=5)
+# how long a worker may hold an SMS it is sending before housekeeping queues it again
+SMS_SENDING_LEASE_SECONDS = env.int("SMS_SENDING_LEASE_SECONDS", default=300)
 
 OTP_CODE_LENGTH = env.int("OTP_CODE_LENGTH", default=4)
 OTP_CODE_TTL_MINUTES = env.int("OTP_CODE_TTL_MINUTES", default=15)

@@ -13,7 +13,8 @@ RETENTION_DAYS = 30
 
 def expire(now) -> dict[str, int]:
     total = _in_batches(lambda: services.verifications_expire(now=now, limit=BATCH_SIZE), "expired")
-    return {"verifications expired": total}
+    requeued = services.sms_requeue_stale(now=now)
+    return {"verifications expired": total, **({"sms requeued": requeued} if requeued else {})}
 
 
 def cleanup(now) -> dict[str, int]:

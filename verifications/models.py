@@ -59,6 +59,7 @@ class SmsMessage(models.Model):
 
     class Status(models.TextChoices):
         QUEUED = "QUEUED"
+        SENDING = "SENDING"  # claimed by a worker; see sms_requeue_stale
         SENT = "SENT"
         FAILED = "FAILED"
 

@@ -7,7 +7,7 @@ from functools import partial
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.template.loader import select_template
 from django.utils import timezone
 
@@ -188,10 +188,12 @@ def _retry_delay(attempts: int) -> timedelta:
 
 
 def sms_deliver(*, sms_id) -> SmsMessage:
-    """Send one queued SMS (the task's body). Safe to run twice: a message that is not QUEUED is left alone.
+    """Send one queued SMS (the task's body). Safe to run twice: it is claimed QUEUED -> SENDING first,
+    so a second run (a duplicate task, a requeue by housekeeping) finds it taken and leaves it alone.
 
     The gateway call happens outside any transaction, so a slow gateway holds no lock. A failure is
     retried with backoff by re-enqueueing the task, up to SMS_MAX_ATTEMPTS; then the message is FAILED.
+    A worker that dies mid-send leaves it SENDING: `sms_requeue_stale` queues it again after the lease.
     """
     now = timezone.now()
     with transaction.atomic():
@@ -201,7 +203,10 @@ def sms_deliver(*, sms_id) -> SmsMessage:
         if sms is None or sms.status != SmsMessage.Status.QUEUED:
             return sms
         sms.attempts += 1
-        SmsMessage.objects.filter(pk=sms.pk).update(attempts=F("attempts") + 1, next_attempt_at=None, updated_at=now)
+        sms.status = SmsMessage.Status.SENDING
+        SmsMessage.objects.filter(pk=sms.pk).update(
+            status=sms.status, attempts=F("attempts") + 1, next_attempt_at=None, updated_at=now
+        )
 
     verification = sms.verification
     if verification is None or not verification.active:
@@ -229,8 +234,8 @@ def _sms_retry_or_fail(sms: SmsMessage, error: str) -> SmsMessage:
     now = timezone.now()
     next_attempt_at = now + _retry_delay(sms.attempts)
     with transaction.atomic():
-        SmsMessage.objects.filter(pk=sms.pk, status=SmsMessage.Status.QUEUED).update(
-            error=error, next_attempt_at=next_attempt_at, updated_at=now
+        SmsMessage.objects.filter(pk=sms.pk, status=SmsMessage.Status.SENDING).update(
+            status=SmsMessage.Status.QUEUED, error=error, next_attempt_at=next_attempt_at, updated_at=now
         )
         _enqueue_on_commit(sms.pk, run_after=next_attempt_at)
     logger.warning(
@@ -252,9 +257,9 @@ def _sms_fail(sms: SmsMessage, error: str, *, now) -> SmsMessage:
 
 
 def _sms_finish(sms: SmsMessage, new_status: str, *, now, **fields) -> None:
-    """QUEUED -> SENT or FAILED, conditionally, with its audit event."""
+    """SENDING -> SENT or FAILED, conditionally, with its audit event."""
     with transaction.atomic():
-        changed = SmsMessage.objects.filter(pk=sms.pk, status=SmsMessage.Status.QUEUED).update(
+        changed = SmsMessage.objects.filter(pk=sms.pk, status=SmsMessage.Status.SENDING).update(
             status=new_status, next_attempt_at=None, updated_at=now, **fields
         )
         if changed:
@@ -307,6 +312,27 @@ def verifications_delete_old(*, before, limit: int) -> int:
     ids = list(old.order_by("created_at").values_list("pk", flat=True)[:limit])
     _, deleted = Verification.objects.filter(pk__in=ids).delete()
     return deleted.get(Verification._meta.label, 0)
+
+
+def sms_requeue_stale(*, now) -> int:
+    """Queue again what a lost worker left behind: SENDING past its lease (the worker died mid-send) or
+    QUEUED with no task that ran for as long (the task was lost). How many.
+
+    A worker still alive past the lease could send twice; the lease (SMS_SENDING_LEASE_SECONDS) is
+    far longer than the gateway timeout, so only a dead one is overtaken.
+    """
+    stale = now - timedelta(seconds=settings.SMS_SENDING_LEASE_SECONDS)
+    with transaction.atomic():
+        ids = list(
+            SmsMessage.objects.select_for_update(skip_locked=True)
+            .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=stale), updated_at__lte=stale)
+            .filter(status__in=[SmsMessage.Status.SENDING, SmsMessage.Status.QUEUED])
+            .values_list("pk", flat=True)[:1000]
+        )
+        SmsMessage.objects.filter(pk__in=ids).update(status=SmsMessage.Status.QUEUED, updated_at=now)
+        for sms_id in ids:
+            _enqueue_on_commit(sms_id)
+    return len(ids)
 
 
 def sms_wipe_ciphertexts(*, before) -> int:

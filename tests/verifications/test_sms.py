@@ -202,3 +202,34 @@ def test_slow_gateway_does_not_slow_the_api(caller, http_gateway, settings, djan
         "args": [],
         "kwargs": {"sms_id": str(SmsMessage.objects.get().pk)},
     }
+
+
+def test_a_message_being_sent_is_not_sent_again(http_gateway, queue_only, django_capture_on_commit_callbacks):
+    """A second worker (or a duplicate task) finds the message claimed (SENDING) and leaves it."""
+    with http_gateway(Gateway()) as gateway:
+        with django_capture_on_commit_callbacks(execute=True):
+            verification = verification_initialize(phone_number=PHONE)
+        SmsMessage.objects.filter(verification=verification).update(status=SmsMessage.Status.SENDING)
+        assert send_sms.call(**default_task_backend.results[0].kwargs) == "SENDING"
+    assert gateway.requests == []
+
+
+def test_a_send_abandoned_by_a_dead_worker_is_queued_again_after_its_lease(
+    http_gateway, queue_only, django_capture_on_commit_callbacks, settings
+):
+    from verifications.services import sms_requeue_stale
+
+    with http_gateway(Gateway()) as gateway:
+        with django_capture_on_commit_callbacks(execute=True):
+            verification = verification_initialize(phone_number=PHONE)
+        sms = sms_of(verification)
+        # the worker claimed it, then died before the gateway answered
+        SmsMessage.objects.filter(pk=sms.pk).update(status=SmsMessage.Status.SENDING, attempts=1)
+        assert sms_requeue_stale(now=timezone.now()) == 0  # still within its lease
+        later = timezone.now() + timedelta(seconds=settings.SMS_SENDING_LEASE_SECONDS + 1)
+        with django_capture_on_commit_callbacks(execute=True):
+            assert sms_requeue_stale(now=later) == 1
+        assert send_sms.call(**default_task_backend.results[-1].kwargs) == "SENT"
+    assert len(gateway.requests) == 1
+    sms.refresh_from_db()
+    assert (sms.status, sms.attempts) == (SmsMessage.Status.SENT, 2)
