@@ -225,6 +225,18 @@ def _check_third_person(person: Person, value: str) -> Person:
     return third
 
 
+def _ensure_third_person_still_fits(request: AuthenticationMethodRequest, person: Person | None = None) -> None:
+    """The third person of an INSERT may have changed since the request was made (deactivated, lost
+    their method, became someone's third person already): the create-time checks, now a conflict."""
+    requested = request.authentication_method
+    if request.action != Action.INSERT or requested.get("type") != Type.THIRD_PERSON:
+        return
+    try:
+        _check_third_person(person or request.person, requested["value"])
+    except ValidationFailed as error:
+        raise Conflict(error.invalid[0]["rules"][0]["description"]) from error
+
+
 def _requested_method(person: Person, action: str, method: dict) -> dict:
     """Validate the requested method against the person; returns what the request stores."""
     if action == Action.INSERT:
@@ -461,6 +473,7 @@ def authentication_method_request_approve(
     """
     request = authentication_method_request_get(person_id=person_id, request_id=request_id, client=client)
     _ensure_open(request, now=timezone.now())
+    _ensure_third_person_still_fits(request)  # before the code is spent on a doomed approve
     if request.documents:
         documents_require(owner=request, types=request.documents)
     _check_confirmation(request, verification_code=verification_code, actor=actor)
@@ -471,6 +484,7 @@ def authentication_method_request_approve(
         )
         now = timezone.now()
         _ensure_open(request, now=now)
+        _ensure_third_person_still_fits(request, person)
         _apply(request, person, now=now, actor=actor)
         request.status, request.updated_at, request.updated_by = RequestStatus.COMPLETED, now, actor
         request.save(update_fields=["status", "updated_at", "updated_by"])

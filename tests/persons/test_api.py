@@ -8,6 +8,7 @@ from django.utils import timezone
 from core.models import Event
 from persons.models import AuthenticationMethod, AuthenticationMethodRequest, Person
 from tests.persons.factories import AuthenticationMethodFactory, PersonFactory, born_years_ago
+from verifications.models import Verification
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("relaxed_otp_limits")]
 
@@ -746,3 +747,16 @@ def test_approve_needs_write_scope(caller_factory, create):
 def test_non_uuid_ids_are_404(caller):
     assert caller.get("/api/persons/nope").status_code == 404
     assert caller.get("/api/persons/nope/authentication_method_requests/also-nope").status_code == 404
+
+
+def test_approve_refuses_a_third_person_who_left_meanwhile_without_spending_the_code(caller, create, last_code):
+    person = PersonFactory(birth_date=born_years_ago(30), primary__phone_number="+380931234585")
+    third = PersonFactory()
+    request_id = create(person, third_person_body(third)).json()["data"]["id"]
+    Person.objects.filter(pk=third.pk).update(status=Person.Status.INACTIVE)
+    response = approve(caller, person, request_id, {"verification_code": last_code("+380931234585")})
+    assert response.status_code == 409
+    assert response.json()["error"]["message"] == "Third person not found"
+    assert AuthenticationMethodRequest.objects.get(pk=request_id).status == "NEW"
+    assert not AuthenticationMethod.objects.filter(person=person, type="THIRD_PERSON").exists()
+    assert Verification.objects.get(phone_number="+380931234585", status="NEW").attempts == 0
