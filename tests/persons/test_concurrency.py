@@ -1,12 +1,10 @@
 """Two approves of one request at the same moment: exactly one 201 (PostgreSQL row locks)."""
 
-import threading
-
 import pytest
-from django.db import connection
 
 from persons import services
 from persons.models import AuthenticationMethod, AuthenticationMethodRequest
+from tests.parallel import in_parallel
 from tests.persons.factories import PersonFactory
 
 pytestmark = [
@@ -19,23 +17,8 @@ BASE = "/api/persons/{}/authentication_method_requests"
 
 
 def race(caller, person, request_id, body) -> list[int]:
-    barrier = threading.Barrier(2)
-    statuses = []
-
-    def approve():
-        try:
-            barrier.wait()
-            response = caller.patch(f"{BASE.format(person.id)}/{request_id}/actions/approve", body, format="json")
-            statuses.append(response.status_code)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=approve) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return sorted(statuses)
+    url = f"{BASE.format(person.id)}/{request_id}/actions/approve"
+    return sorted(response.status_code for response in in_parallel(lambda i: caller.patch(url, body, format="json"), 2))
 
 
 def new_request(caller, person) -> str:

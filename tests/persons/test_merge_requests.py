@@ -2,12 +2,10 @@
 
 import datetime
 import re
-import threading
 
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import connection
 from django.utils import timezone
 
 from core.documents import storage_name
@@ -16,6 +14,7 @@ from core.models import Event
 from persons import housekeeping, merge_demo
 from persons.merge_services import merge_request_approve
 from persons.models import AuthenticationMethod, MergeRequest, Person
+from tests.parallel import in_parallel
 from verifications.models import Verification
 from verifications.sms import locmem
 
@@ -595,20 +594,9 @@ def test_reject(caller, offline_request):
 @pytest.mark.django_db(transaction=True)
 def test_parallel_approves_one_wins(caller, offline_request):
     upload(offline_request)
-    barrier, statuses = threading.Barrier(2), []
-
-    def approve():
-        try:
-            barrier.wait()
-            statuses.append(act(caller, offline_request.pk, "approve").status_code)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=approve) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    statuses = [
+        response.status_code for response in in_parallel(lambda i: act(caller, offline_request.pk, "approve"), 2)
+    ]
     assert sorted(statuses) == [200, 409]
     assert events(offline_request).count(("status", "NEW", "APPROVED")) == 1
     assert len(events(Person.objects.get(pk=offline_request.merge_person_id))) == 2

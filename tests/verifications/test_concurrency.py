@@ -1,12 +1,11 @@
 """Parallel requests against real PostgreSQL transactions: no limit exceeded, no state lost."""
 
-import threading
 from collections import Counter
 
 import pytest
-from django.db import connection
 from rest_framework.test import APIClient
 
+from tests.parallel import in_parallel as run_in_parallel
 from verifications.models import SmsMessage, Verification
 from verifications.services import VerificationFailed, verification_complete, verification_initialize
 from verifications.sms import locmem
@@ -19,25 +18,7 @@ THREADS = 20
 
 
 def in_parallel(function, n: int = THREADS) -> list:
-    """Run function(i) in n threads released together; each result, or the exception it raised."""
-    barrier = threading.Barrier(n)
-    results = [None] * n
-
-    def run(i):
-        try:
-            barrier.wait()
-            results[i] = function(i)
-        except Exception as error:
-            results[i] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
+    return run_in_parallel(function, n)
 
 
 def test_parallel_wrong_guesses_never_exceed_the_maximum(settings):
