@@ -65,6 +65,11 @@ class AuthenticationMethodFactory(DjangoModelFactory):
         no_declaration=None,
     )
 
+    class Params:
+        offline = factory.Trait(type=AuthenticationMethod.Type.OFFLINE)
+        na = factory.Trait(type=AuthenticationMethod.Type.NA)
+        third = factory.Trait(type=AuthenticationMethod.Type.THIRD_PERSON)
+
 
 class AuthenticationMethodRequestFactory(DjangoModelFactory):
     class Meta:

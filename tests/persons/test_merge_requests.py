@@ -15,10 +15,9 @@ from persons import housekeeping, merge_demo
 from persons.merge_services import merge_request_approve
 from persons.models import AuthenticationMethod, MergeRequest, Person
 from tests.parallel import in_parallel
+from tests.persons.factories import AuthenticationMethodFactory, PersonFactory
 from verifications.models import Verification
 from verifications.sms import locmem
-
-from .merge_factories import AuthenticationMethodFactory, PersonFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -96,7 +95,7 @@ def mask(phone: str) -> str:
 def test_create_with_otp_sends_the_code_to_the_master_person(
     caller, django_capture_on_commit_callbacks, django_assert_max_num_queries
 ):
-    master, merge = otp_person("+380501112233"), PersonFactory()
+    master, merge = otp_person("+380501112233"), PersonFactory(primary="")
     # the SMS task runs on commit, after the counted request
     with django_capture_on_commit_callbacks(execute=True), django_assert_max_num_queries(16):
         response = create(caller, direct, master, merge)
@@ -116,7 +115,7 @@ def test_create_with_otp_sends_the_code_to_the_master_person(
 
 
 def test_third_person_method_sends_the_sms_to_the_third_persons_phone(caller, send):
-    master, merge, mother = PersonFactory(), PersonFactory(), otp_person("+380679998877")
+    master, merge, mother = PersonFactory(primary=""), PersonFactory(primary=""), otp_person("+380679998877")
     AuthenticationMethodFactory(person=master, na=True)
     trusted = AuthenticationMethodFactory(person=master, third=True, third_person=mother)
     response = create(caller, send, master, merge, authorize_with=str(trusted.pk))
@@ -134,7 +133,7 @@ def test_third_person_method_sends_the_sms_to_the_third_persons_phone(caller, se
     [([{"type": "NATIONAL_ID", "number": "1"}], ["NATIONAL_ID"]), ([], ["PASSPORT"])],
 )
 def test_create_with_offline_asks_for_the_master_persons_documents(caller, send, documents, expected):
-    master, merge = PersonFactory(documents=documents), PersonFactory()
+    master, merge = PersonFactory(primary="", documents=documents), PersonFactory(primary="")
     AuthenticationMethodFactory(person=master, offline=True)
     response = create(caller, send, master, merge)
     assert response.status_code == 201
@@ -147,7 +146,7 @@ def test_create_with_offline_asks_for_the_master_persons_documents(caller, send,
 
 
 def test_na_method_cannot_confirm_a_merge(caller, send):
-    master, merge = PersonFactory(), PersonFactory()
+    master, merge = PersonFactory(primary=""), PersonFactory(primary="")
     AuthenticationMethodFactory(person=master, na=True)
     response = create(caller, send, master, merge)
     assert response.status_code == 409
@@ -159,14 +158,14 @@ def test_na_method_cannot_confirm_a_merge(caller, send):
 
 
 def test_master_without_method_is_409(caller, send):
-    response = create(caller, send, PersonFactory(), PersonFactory())
+    response = create(caller, send, PersonFactory(primary=""), PersonFactory(primary=""))
     assert response.status_code == 409
     assert error(response)["message"] == "Person has no active authentication method"
 
 
 def test_authorize_with_must_be_a_method_of_the_master(caller, send):
     stranger_method = AuthenticationMethodFactory()
-    response = create(caller, send, otp_person(), PersonFactory(), authorize_with=str(stranger_method.pk))
+    response = create(caller, send, otp_person(), PersonFactory(primary=""), authorize_with=str(stranger_method.pk))
     assert response.status_code == 422
     assert error(response)["invalid"][0]["entry"] == "$.authorize_with"
     assert error(response)["invalid"][0]["rules"][0]["description"] == "Authentication method not found"
@@ -175,7 +174,7 @@ def test_authorize_with_must_be_a_method_of_the_master(caller, send):
 @pytest.mark.parametrize("role", ["master", "merge"])
 @pytest.mark.parametrize("problem", ["missing", "inactive"])
 def test_unknown_or_inactive_person_is_404(caller, send, role, problem):
-    persons = {"master": otp_person(), "merge": PersonFactory()}
+    persons = {"master": otp_person(), "merge": PersonFactory(primary="")}
     if problem == "missing":
         persons[role] = PersonFactory.build()
     else:
@@ -186,8 +185,8 @@ def test_unknown_or_inactive_person_is_404(caller, send, role, problem):
 
 
 def test_merged_person_cannot_be_merged_again(caller, send):
-    master, merge = otp_person(), PersonFactory()
-    Person.objects.filter(pk=merge.pk).update(status=Person.Status.INACTIVE, merged_into=PersonFactory())
+    master, merge = otp_person(), PersonFactory(primary="")
+    Person.objects.filter(pk=merge.pk).update(status=Person.Status.INACTIVE, merged_into=PersonFactory(primary=""))
     response = create(caller, send, master, merge)
     assert response.status_code == 409
     assert error(response)["message"] == "Person is already merged"
@@ -227,7 +226,7 @@ def test_one_open_request_per_pair_in_either_direction(caller, send, no_cooldown
 
 
 def test_a_request_past_its_expiry_does_not_block_a_new_one(caller, send, no_cooldown):
-    master, merge = otp_person(), PersonFactory()
+    master, merge = otp_person(), PersonFactory(primary="")
     old = MergeRequest.objects.get(pk=create(caller, send, master, merge).json()["data"]["id"])
     MergeRequest.objects.filter(pk=old.pk).update(expires_at=timezone.now())
     assert create(caller, send, master, merge).status_code == 201
@@ -238,8 +237,8 @@ def test_a_request_past_its_expiry_does_not_block_a_new_one(caller, send, no_coo
 
 def test_send_limits_apply_and_roll_back_the_request(caller, send):
     master = otp_person("+380501112233")
-    assert create(caller, send, master, PersonFactory()).status_code == 201
-    response = create(caller, send, master, PersonFactory())
+    assert create(caller, send, master, PersonFactory(primary="")).status_code == 201
+    response = create(caller, send, master, PersonFactory(primary=""))
     assert response.status_code == 429
     assert int(response["Retry-After"]) > 0
     assert MergeRequest.objects.count() == 1
@@ -254,7 +253,7 @@ def make_requests(client, count, status=MergeRequest.Status.NEW, master=None) ->
     return [
         MergeRequest.objects.create(
             master_person=master,
-            merge_person=PersonFactory(),
+            merge_person=PersonFactory(primary=""),
             status=status,
             authentication_method_current={"type": "OTP", "number": "+380501112233", "method_id": "x"},
             client=client,
@@ -336,7 +335,7 @@ def test_another_client_of_the_same_legal_entity_sees_the_request(caller, caller
 
 def test_scopes(caller_factory, send):
     reader = caller_factory(scopes=["merge_request:read"])
-    response = create(reader, send, otp_person(), PersonFactory())
+    response = create(reader, send, otp_person(), PersonFactory(primary=""))
     assert response.status_code == 403
     assert error(response)["message"] == (
         "Your scope does not allow to access this resource. Missing allowances: merge_request:write"
@@ -351,7 +350,7 @@ def test_scopes(caller_factory, send):
 
 @pytest.fixture
 def otp_request(caller, send, no_cooldown) -> MergeRequest:
-    response = create(caller, send, otp_person("+380501112233"), PersonFactory())
+    response = create(caller, send, otp_person("+380501112233"), PersonFactory(primary=""))
     return MergeRequest.objects.get(pk=response.json()["data"]["id"])
 
 
@@ -371,19 +370,19 @@ def test_resend_otp_answers_like_the_seed(caller, send, otp_request):
 
 
 def test_resend_otp_routes_third_person_to_their_phone(caller, send, no_cooldown):
-    master, mother = PersonFactory(), otp_person("+380679998877")
+    master, mother = PersonFactory(primary=""), otp_person("+380679998877")
     AuthenticationMethodFactory(person=master, offline=True)
     trusted = AuthenticationMethodFactory(person=master, third=True, third_person=mother)
-    created = create(caller, send, master, PersonFactory(), authorize_with=str(trusted.pk)).json()["data"]
+    created = create(caller, send, master, PersonFactory(primary=""), authorize_with=str(trusted.pk)).json()["data"]
     response = send(act, caller, created["id"], "resend_otp", method="post")
     assert response.status_code == 200
     assert sms_phones() == ["+380679998877", "+380679998877"]
 
 
 def test_resend_otp_saves_the_method_the_person_uses_now(caller, send, no_cooldown):
-    master = PersonFactory()
+    master = PersonFactory(primary="")
     offline = AuthenticationMethodFactory(person=master, offline=True)
-    merge_request_id = create(caller, send, master, PersonFactory()).json()["data"]["id"]
+    merge_request_id = create(caller, send, master, PersonFactory(primary="")).json()["data"]["id"]
     AuthenticationMethod.objects.filter(pk=offline.pk).update(ended_at=timezone.now())
     otp = AuthenticationMethodFactory(person=master, phone_number="+380631234567")
     response = send(act, caller, merge_request_id, "resend_otp", method="post")
@@ -400,12 +399,12 @@ def test_resend_otp_saves_the_method_the_person_uses_now(caller, send, no_cooldo
 
 @pytest.mark.parametrize("third_person_type", [None, "offline", "na"])
 def test_resend_otp_refused_unless_the_method_is_otp(caller, send, third_person_type):
-    master = PersonFactory()
+    master = PersonFactory(primary="")
     if third_person_type is None:
         AuthenticationMethodFactory(person=master, offline=True)
         authorize_with = None
     else:
-        third = PersonFactory()
+        third = PersonFactory(primary="")
         AuthenticationMethodFactory(person=third, **{third_person_type: True})
         AuthenticationMethodFactory(person=master, offline=True)
         authorize_with = AuthenticationMethodFactory(person=master, third=True, third_person=third).pk
@@ -423,7 +422,7 @@ def test_resend_otp_refused_unless_the_method_is_otp(caller, send, third_person_
 def test_resend_otp_refused_when_the_chosen_method_has_ended(caller, send, no_cooldown):
     master, mother = otp_person(), otp_person()
     trusted = AuthenticationMethodFactory(person=master, third=True, third_person=mother)
-    response = create(caller, send, master, PersonFactory(), authorize_with=str(trusted.pk))
+    response = create(caller, send, master, PersonFactory(primary=""), authorize_with=str(trusted.pk))
     merge_request_id = response.json()["data"]["id"]
     AuthenticationMethod.objects.filter(pk=trusted.pk).update(ended_at=timezone.now())
     response = act(caller, merge_request_id, "resend_otp", method="post")
@@ -523,9 +522,9 @@ def test_approve_by_otp_needs_the_code(caller, otp_request):
 
 @pytest.fixture
 def offline_request(caller, send) -> MergeRequest:
-    master = PersonFactory(documents=[{"type": "PASSPORT", "number": "АА123456"}])
+    master = PersonFactory(primary="", documents=[{"type": "PASSPORT", "number": "АА123456"}])
     AuthenticationMethodFactory(person=master, offline=True)
-    return MergeRequest.objects.get(pk=create(caller, send, master, PersonFactory()).json()["data"]["id"])
+    return MergeRequest.objects.get(pk=create(caller, send, master, PersonFactory(primary="")).json()["data"]["id"])
 
 
 def upload(merge_request, type="PASSPORT"):
@@ -568,7 +567,7 @@ def test_approve_past_expiry_is_409(caller, offline_request):
 def test_approve_when_the_person_was_merged_meanwhile(caller, offline_request):
     upload(offline_request)
     Person.objects.filter(pk=offline_request.merge_person_id).update(
-        status=Person.Status.INACTIVE, merged_into=PersonFactory()
+        status=Person.Status.INACTIVE, merged_into=PersonFactory(primary="")
     )
     response = act(caller, offline_request.pk, "approve")
     assert response.status_code == 409
