@@ -13,7 +13,6 @@ from persons.merge_serializers import (
     MergeRequestCreateSerializer,
     MergeRequestFilterSerializer,
     MergeRequestSerializer,
-    OtpSentSerializer,
 )
 from persons.merge_services import (
     merge_request_approve,
@@ -22,6 +21,7 @@ from persons.merge_services import (
     merge_request_resend_otp,
 )
 from persons.models import AuthenticationMethod
+from verifications.serializers import VerificationSerializer
 
 
 class MergeRequestViewSet(ClientViewSet):
@@ -77,7 +77,7 @@ class MergeRequestViewSet(ClientViewSet):
 
     @extend_schema(
         request=None,
-        responses={200: OtpSentSerializer, **error_responses(409, 429)},
+        responses={200: VerificationSerializer, **error_responses(409, 429)},
         description=(
             "Seed 000: sends a new code for a NEW request whose master person confirms by OTP "
             "(or THIRD_PERSON whose third person uses OTP); saves that method on the request."
@@ -86,7 +86,7 @@ class MergeRequestViewSet(ClientViewSet):
     @action(detail=True, methods=["post"], url_path="actions/resend_otp")
     def resend_otp(self, request, pk):
         verification = merge_request_resend_otp(merge_request=self._get(pk), actor=actor_of(request))
-        return EnvelopeResponse(OtpSentSerializer(verification).data)
+        return EnvelopeResponse(VerificationSerializer(verification).data)
 
     @extend_schema(
         request=VerificationCodeSerializer,

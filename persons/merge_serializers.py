@@ -1,7 +1,8 @@
 from rest_framework import serializers
 
-from core.serializers import MaskedPhoneField, StrictSerializer
+from core.serializers import StrictSerializer
 from persons.models import MergeRequest
+from persons.serializers import CurrentMethodOutSerializer
 
 
 class MergeRequestCreateSerializer(StrictSerializer):
@@ -20,15 +21,10 @@ class EmptyBodySerializer(StrictSerializer):
     """Approve of a request not confirmed by OTP takes no body."""
 
 
-class AuthenticationMethodCurrentSerializer(serializers.Serializer):
-    type = serializers.CharField()
-    number = MaskedPhoneField(allow_null=True)
-
-
 class MergeRequestSerializer(serializers.ModelSerializer):
     master_person_id = serializers.UUIDField(read_only=True)
     merge_person_id = serializers.UUIDField(read_only=True)
-    authentication_method_current = AuthenticationMethodCurrentSerializer(read_only=True)
+    authentication_method_current = CurrentMethodOutSerializer(read_only=True)
 
     class Meta:
         model = MergeRequest
@@ -47,12 +43,3 @@ class MergeRequestSerializer(serializers.ModelSerializer):
             "updated_by",
         ]
         read_only_fields = fields
-
-
-class OtpSentSerializer(serializers.Serializer):
-    """Seed 000's answer: the code that was sent, never the code itself."""
-
-    id = serializers.UUIDField()
-    status = serializers.CharField()
-    code_expired_at = serializers.DateTimeField()
-    active = serializers.BooleanField()
