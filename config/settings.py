@@ -1,5 +1,6 @@
 """Settings, all read from the environment (see .env.example for every variable)."""
 
+import warnings
 from pathlib import Path
 
 import environ
@@ -146,6 +147,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "core.staticfiles.StaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = DEBUG or not (STATIC_ROOT / "staticfiles.json").exists()
+if WHITENOISE_USE_FINDERS:  # STATIC_ROOT may not exist yet, and need not: say nothing about it
+    warnings.filterwarnings("ignore", message="No directory at: ", category=UserWarning)
 
 LOGIN_URL = "/admin/login/"
 
