@@ -339,5 +339,5 @@ def test_outbox_last_gives_up_after_the_wait(outbox):
 
 def test_outbox_needs_the_file_backend(settings):
     settings.SMS_BACKEND = "console"
-    with pytest.raises(CommandError, match="The outbox is the file backend's; SMS_BACKEND is 'console'."):
+    with pytest.raises(CommandError, match=r"The outbox is the file backend's; SMS_BACKEND is 'console'\."):
         outbox_command("--last")
