@@ -141,7 +141,7 @@ def test_resend_replaces_only_the_requests_own_code(a, b, run, patient, last_cod
     assert approve_method_request(a, patient, a_request, a_code).status_code == 409  # B changed the phone since
 
 
-# --- seed 002 codes are the calling client's own -------------------------------------------------
+# --- OTP verification codes are the calling client's own -----------------------------------------
 
 
 def test_verification_codes_are_per_client(a, b, run, last_code):

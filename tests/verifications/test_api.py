@@ -34,7 +34,7 @@ def error_of(response) -> dict:
     return response.json()["error"]
 
 
-def test_initialize_answers_as_the_seed(initialize):
+def test_initialize_answers_as_documented(initialize):
     response = initialize()
     assert response.status_code == 200
     body = response.json()
