@@ -1,12 +1,33 @@
+"""The back office's building blocks: read-only large lists, one search (id, tax id, a whole phone),
+filters, the audit trail as a timeline, service-backed actions, and `RequestAdminMixin`, the one admin
+every request kind (authentication-method, merge, declaration requests, approvals) is built from."""
+
+import datetime
 import re
+import uuid
 from collections.abc import Callable
+from functools import cached_property
 
 from django.contrib import admin, messages
-from django.utils.html import format_html_join
+from django.contrib.admin.options import ActionLocation
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from core.audit import actor_of
 from core.errors import ApiError
-from core.models import Event, Job
+from core.masking import mask_phone, mask_phones_in
+from core.models import Client, Event, Job
+
+admin.site.site_header = _("eHealth back office")
+admin.site.site_title = _("eHealth back office")
+admin.site.index_title = _("What needs attention")
 
 
 class ReadOnlyAdminMixin:
@@ -21,8 +42,64 @@ class ReadOnlyAdminMixin:
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def get_readonly_fields(self, request, obj=None):
+        # every field of the declared fieldsets: nothing is ever edited here
+        if self.fieldsets:
+            return [name for _title, options in self.fieldsets for name in options["fields"]]
+        return super().get_readonly_fields(request, obj)
+
+
+# --- large tables -------------------------------------------------------------------------------
+
+
+class CappedCountPaginator(Paginator):
+    """Counts at most `cap` rows (`SELECT COUNT(*) FROM (... LIMIT cap + 1)`), never the whole table:
+    a list of millions opens at once, and beyond the cap staff narrow it with a filter or a search."""
+
+    cap = 10_000
+
+    @cached_property
+    def count(self):
+        return self.object_list[: self.cap + 1].count()
+
+
+BOTH_PLACES = [ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM]  # an action on the list and the case file
+
+
+class LargeTableAdminMixin:
+    """A read-only list that stays fast on millions of rows: no full count, no bulk delete. An action the
+    user may not run is refused with 403, not silently ignored."""
+
+    paginator = CappedCountPaginator
+    show_full_result_count = False
+    list_per_page = 50
+
+    def get_actions(self, request, action_location=ActionLocation.CHANGE_LIST):
+        actions = super().get_actions(request, action_location=action_location)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def _refuse_forbidden_action(self, request, location: ActionLocation) -> None:
+        if request.method != "POST":
+            return
+        prefix = "" if location == ActionLocation.CHANGE_LIST else f"{location.value}-"
+        name = request.POST.get(f"{prefix}action")
+        if name and name in (self.actions or ()) and name not in self.get_actions(request, action_location=location):
+            raise PermissionDenied
+
+    def changelist_view(self, request, extra_context=None):
+        self._refuse_forbidden_action(request, ActionLocation.CHANGE_LIST)
+        return super().changelist_view(request, extra_context)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        self._refuse_forbidden_action(request, ActionLocation.CHANGE_FORM)
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+
+# --- search -------------------------------------------------------------------------------------
 
 _WHOLE_PHONE = re.compile(r"^(?:\+?380)?([0-9]{9})$")
+_TAX_ID = re.compile(r"^[0-9]{10}$")
 
 
 def whole_phone(term: str) -> str | None:
@@ -32,36 +109,282 @@ def whole_phone(term: str) -> str | None:
     return f"+380{match.group(1)}" if match else None
 
 
-class PhoneSearchMixin:
-    """The admin search also finds records by a whole phone number at `phone_search_lookup`."""
+def _any_of(lookups, value) -> Q:
+    condition = Q()
+    for lookup in lookups:
+        condition |= Q(**{lookup: value})
+    return condition
 
-    phone_search_lookup = ""
+
+class PhoneSearchMixin:
+    """The admin search also finds records by a whole phone number at `phone_search_lookup` (one
+    lookup, or a tuple of them)."""
+
+    phone_search_lookup: str | tuple = ""
 
     def get_search_results(self, request, queryset, search_term):
         phone = whole_phone(search_term.strip())
-        if phone is not None:
-            matching = queryset.model.objects.filter(**{self.phone_search_lookup: phone}).values("pk")
+        lookups = self.phone_search_lookup
+        if phone is not None and lookups:
+            lookups = (lookups,) if isinstance(lookups, str) else lookups
+            matching = queryset.model.objects.filter(_any_of(lookups, phone)).values("pk")
             return queryset.filter(pk__in=matching), False
         return super().get_search_results(request, queryset, search_term)
 
 
-def audit_events_html(*objects):
-    """The audit events of the objects (of one model), oldest first, as read-only lines."""
-    if not objects:
+class CaseSearchMixin(PhoneSearchMixin):
+    """One search box for a case: an id (`id_search_lookups`), a tax id (ten digits,
+    `tax_id_search_lookups`), a whole phone number (`phone_search_lookup`), else `search_fields`."""
+
+    id_search_lookups: tuple = ("pk",)
+    tax_id_search_lookups: tuple = ()
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        try:
+            return queryset.filter(_any_of(self.id_search_lookups, uuid.UUID(term))), False
+        except ValueError:
+            pass
+        if self.tax_id_search_lookups and _TAX_ID.match(term):
+            matching = queryset.model.objects.filter(_any_of(self.tax_id_search_lookups, term)).values("pk")
+            return queryset.filter(pk__in=matching), False
+        if whole_phone(term) is None and not self.search_fields:
+            return queryset.none(), False
+        return super().get_search_results(request, queryset, term)
+
+
+# --- filters ------------------------------------------------------------------------------------
+
+
+class LegalEntityFilter(admin.SimpleListFilter):
+    """The legal entity a record belongs to, by the name its clients carry."""
+
+    title = _("legal entity")
+    parameter_name = "legal_entity"
+    lookup = "legal_entity_id"
+
+    def lookups(self, request, model_admin):
+        names: dict[str, str] = {}
+        for entity, name in Client.objects.order_by("legal_entity_name").values_list(
+            "legal_entity_id", "legal_entity_name"
+        ):
+            names.setdefault(str(entity), name or str(entity))
+        return sorted(names.items(), key=lambda item: item[1])
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        try:
+            return queryset.filter(**{self.lookup: uuid.UUID(self.value())})
+        except ValueError:
+            return queryset.none()
+
+
+class ClientLegalEntityFilter(LegalEntityFilter):
+    lookup = "client__legal_entity_id"
+
+
+class DateRangeFilter(admin.DateFieldListFilter):
+    """Today / past 7 days / this month / this year, or any range of days (from, to: both included)."""
+
+    template = "admin/core/date_range_filter.html"
+
+    def __init__(self, field, request, params, model, model_admin, field_path):
+        self.lookup_kwarg_from = f"{field_path}__from"
+        self.lookup_kwarg_to = f"{field_path}__to"
+        self.range = {
+            key: _parse_day(params.pop(key, [""])[-1]) for key in (self.lookup_kwarg_from, self.lookup_kwarg_to)
+        }
+        super().__init__(field, request, params, model, model_admin, field_path)
+        skip = {*self.expected_parameters(), self.lookup_kwarg_from, self.lookup_kwarg_to, "p"}
+        self.other_params = [(key, value) for key, values in request.GET.lists() if key not in skip for value in values]
+
+    def expected_parameters(self):
+        return [*super().expected_parameters(), self.lookup_kwarg_from, self.lookup_kwarg_to]
+
+    def queryset(self, request, queryset):
+        queryset = super().queryset(request, queryset)
+        start, end = self.range[self.lookup_kwarg_from], self.range[self.lookup_kwarg_to]
+        if start:
+            queryset = queryset.filter(**{f"{self.field_path}__gte": _midnight(start)})
+        if end:
+            queryset = queryset.filter(**{f"{self.field_path}__lt": _midnight(end + datetime.timedelta(days=1))})
+        return queryset
+
+    @property
+    def day_from(self):
+        return self.range[self.lookup_kwarg_from] or ""
+
+    @property
+    def day_to(self):
+        return self.range[self.lookup_kwarg_to] or ""
+
+
+def _parse_day(value: str) -> datetime.date | None:
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _midnight(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
+
+
+# --- the audit trail as a timeline --------------------------------------------------------------
+
+PROPERTY_LABELS = {
+    "status": _("status"),
+    "verification_status": _("verification status"),
+    "verification_reason": _("verification reason"),
+    "verification_comment": _("verification comment"),
+    "otp_sent": _("code sent to"),
+    "created": _("created"),
+    "ended_at": _("ended"),
+    "alias": _("alias"),
+    "authentication_method_current": _("confirmed by"),
+    "scopes": _("scopes"),
+    "token_issued": _("token issued"),
+}
+KEY_LABELS = {
+    "type": _("type"),
+    "phone_number": _("phone"),
+    "number": _("phone"),
+    "alias": _("alias"),
+    "value": _("person"),
+    "id": _("id"),
+    "method_id": _("method"),
+}
+_ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+
+
+def value_in_words(value) -> str:
+    """An event's value as a person reads it: phones masked, dicts as `key: value`, lists comma-joined."""
+    if value is None or value == "" or value == [] or value == {}:
+        return "—"
+    if isinstance(value, bool):
+        return gettext("yes") if value else gettext("no")
+    if isinstance(value, dict):
+        parts = []
+        for key, item in value.items():
+            if item in (None, "") or key in ("id", "method_id"):
+                continue  # ids say nothing to a reader; the entity is linked instead
+            parts.append(f"{KEY_LABELS.get(key, key.replace('_', ' '))}: {value_in_words(item)}")
+        return ", ".join(parts) or "—"
+    if isinstance(value, list):
+        return "; ".join(value_in_words(item) for item in value) or "—"
+    text = str(value)
+    if _ISO_TIME.match(text):
+        try:
+            return timezone.localtime(datetime.datetime.fromisoformat(text)).strftime("%Y-%m-%d %H:%M")
+        except ValueError:
+            pass
+    return mask_phones_in(text)
+
+
+def actor_names(actors) -> dict[str, str]:
+    """Who each actor string is: a staff user's name for `user:<pk>`, the client's for `client:<id>`."""
+    user_pks = {a.split(":", 1)[1] for a in actors if a.startswith("user:") and a.split(":", 1)[1].isdigit()}
+    client_ids = {a.split(":", 1)[1] for a in actors if a.startswith("client:")}
+    names = {actor: actor for actor in actors}
+    if user_pks:
+        for user in get_user_model().objects.filter(pk__in=user_pks):
+            names[f"user:{user.pk}"] = user.get_full_name() or user.get_username()
+    if client_ids:
+        for client_id, name, entity in Client.objects.filter(client_id__in=client_ids).values_list(
+            "client_id", "name", "legal_entity_name"
+        ):
+            names[f"client:{client_id}"] = " · ".join(filter(None, [name, entity]))
+    if "system" in names:
+        names["system"] = gettext("system")
+    return names
+
+
+def _entity_link(entity_type: str, entity_id: str) -> tuple[str, str]:
+    app_label, _dot, model_name = entity_type.partition(".")
+    try:
+        url = reverse(f"admin:{app_label}_{model_name}_change", args=[entity_id])
+    except NoReverseMatch:
+        url = ""
+    from django.apps import apps
+
+    try:
+        label = str(apps.get_model(app_label, model_name)._meta.verbose_name)
+    except LookupError:
+        label = entity_type
+    return url, label
+
+
+def timeline_html(events, *, link_entities: bool = False) -> str:
+    """Events, oldest first, as a timeline: when, who, what changed from → to in words, and (when the
+    events are of several records) a link to the record each is about."""
+    events = list(events)
+    if not events:
         return "-"
-    events = Event.objects.filter(
-        entity_type=objects[0]._meta.label_lower, entity_id__in=[str(o.pk) for o in objects]
-    ).order_by("created_at")
-    rows = ((e.created_at, e.property, e.old_value, e.new_value, e.actor) for e in events)
-    return format_html_join("\n", "<div>{} · {}: {} → {} · {}</div>", rows) or "-"
+    names = actor_names({event.actor for event in events})
+    rows = []
+    for event in events:
+        if link_entities:
+            url, label = _entity_link(event.entity_type, event.entity_id)
+            entity = (
+                format_html('<a href="{}">{} {}</a>', url, label, event.entity_id[:8])
+                if url
+                else format_html("{} {}", label, event.entity_id[:8])
+            )
+        else:
+            entity = ""
+        rows.append(
+            (
+                timezone.localtime(event.created_at).strftime("%Y-%m-%d %H:%M:%S"),
+                names.get(event.actor, event.actor),
+                entity,
+                PROPERTY_LABELS.get(event.property, event.property.replace("_", " ")),
+                value_in_words(event.old_value),
+                value_in_words(event.new_value),
+            )
+        )
+    body = format_html_join(
+        "\n",
+        "<li><time>{}</time> · <strong>{}</strong> {} — {}: "
+        '<span class="was">{}</span> → <span class="now">{}</span></li>',
+        rows,
+    )
+    return format_html('<ol class="timeline">{}</ol>', body)
+
+
+def audit_events_html(*objects, related=()):
+    """The audit trail of the objects (of one model), plus that of `related` records of any model
+    (e.g. a person's methods and requests), oldest first, as one timeline."""
+    groups = [objects, *related] if objects else list(related)
+    condition = Q()
+    for group in groups:
+        group = list(group)
+        if group:
+            condition |= Q(entity_type=group[0]._meta.label_lower, entity_id__in=[str(o.pk) for o in group])
+    if not condition:
+        return "-"
+    events = Event.objects.filter(condition).order_by("created_at", "id")
+    return timeline_html(events, link_entities=bool(related))
+
+
+def list_html(items, render=value_in_words) -> str:
+    """A JSON list (documents, phones) as a list to read, each item in words."""
+    if not items:
+        return "-"
+    return format_html("<ul class='plain'>{}</ul>", format_html_join("", "<li>{}</li>", ((render(i),) for i in items)))
 
 
 class AuditHistoryMixin:
-    """A read-only `history` field: the record's audit events."""
+    """A read-only `history` field: the record's audit trail."""
 
-    @admin.display(description="audit events")
+    @admin.display(description=_("audit trail"))
     def history(self, obj):
         return audit_events_html(obj)
+
+
+# --- actions ------------------------------------------------------------------------------------
 
 
 def apply_service(modeladmin, request, queryset, *, call: Callable, done: str) -> int:
@@ -81,19 +404,163 @@ def apply_service(modeladmin, request, queryset, *, call: Callable, done: str) -
     return succeeded
 
 
+def confirmation_in_words(current: dict | None) -> str:
+    """What confirms a request: its method type and (masked) phone."""
+    current = current or {}
+    return " ".join(filter(None, [current.get("type"), mask_phone(current.get("number"))])) or "-"
+
+
+class RequestAdminMixin(LargeTableAdminMixin, CaseSearchMixin, AuditHistoryMixin, ReadOnlyAdminMixin):
+    """The back office of one request kind: a fast read-only list (status, created date range, legal
+    entity; id, tax id or a whole phone), a case-file detail, and the actions "Resend code" (NEW requests
+    confirmed by OTP, through the same service as the API) and "Expire now" (NEW requests past their
+    expiry). A kind provides `resend(obj, actor)`; the actions need `<app>.change_<model>`.
+
+    A kind declares `case_fieldsets` (what the request is about and what confirms it); the audit part
+    and the trail follow. Every admin built from it is a flow of the start page (`request_admins`)."""
+
+    list_filter = ("status", ("created_at", DateRangeFilter), LegalEntityFilter)
+    search_help_text = _("An id, a tax id (10 digits) or a whole phone number (+380 and nine digits)")
+    actions = ["resend_code", "expire_now"]
+    # the person (or persons) a request is about: their tax ids and phones are searched
+    person_fields: tuple = ("person",)
+    case_fieldsets: tuple = ()
+    audit_fieldsets = (
+        (
+            _("Audit"),
+            {"fields": ("client", "legal_entity_id", "created_at", "created_by", "updated_at", "updated_by")},
+        ),
+        (_("Audit trail"), {"fields": ("history",)}),
+    )
+
+    @property
+    def fieldsets(self):
+        return (*self.case_fieldsets, *self.audit_fieldsets)
+
+    @property
+    def tax_id_search_lookups(self):
+        return tuple(f"{field}__tax_id" for field in self.person_fields)
+
+    @property
+    def phone_search_lookup(self):
+        return tuple(f"{field}__authentication_methods__phone_number" for field in self.person_fields)
+
+    def get_list_select_related(self, request):
+        return (*self.person_fields, "client")
+
+    def resend(self, obj, actor: str):
+        raise NotImplementedError
+
+    def _may_act(self, request) -> bool:
+        opts = self.model._meta
+        return request.user.has_perm(f"{opts.app_label}.change_{opts.model_name}")
+
+    def has_resend_permission(self, request):
+        return self._may_act(request)
+
+    def has_expire_permission(self, request):
+        return self._may_act(request)
+
+    @admin.action(
+        description=_("Resend code (NEW requests confirmed by OTP)"), permissions=["resend"], location=BOTH_PLACES
+    )
+    def resend_code(self, request, queryset):
+        apply_service(self, request, queryset, call=self.resend, done=gettext("Resent the code"))
+
+    @admin.action(
+        description=_("Expire now (NEW requests past their expiry)"), permissions=["expire"], location=BOTH_PLACES
+    )
+    def expire_now(self, request, queryset):
+        from core.housekeeping import request_expire_now
+
+        apply_service(
+            self,
+            request,
+            queryset,
+            call=lambda obj, actor: request_expire_now(request=obj, actor=actor),
+            done=gettext("Expired"),
+        )
+
+    @admin.display(description=_("id"), ordering="pk")
+    def short_id(self, obj):
+        return str(obj.pk)[:8]
+
+    @admin.display(description=_("confirmed by"))
+    def confirmation(self, obj):
+        return confirmation_in_words(obj.authentication_method_current)
+
+    @admin.display(description=_("legal entity"))
+    def legal_entity(self, obj):
+        return obj.client.legal_entity_name or str(obj.legal_entity_id)[:8]
+
+    @admin.display(description=_("documents to upload"))
+    def documents_list(self, obj):
+        return list_html(obj.documents)
+
+
+def request_admins(site=None) -> list:
+    """The registered admins of every request kind, in registration order: the flows."""
+    site = site or admin.site
+    return [model_admin for model_admin in site._registry.values() if isinstance(model_admin, RequestAdminMixin)]
+
+
+# --- core records -------------------------------------------------------------------------------
+
+
 @admin.register(Event)
-class EventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("created_at", "entity_type", "entity_id", "property", "old_value", "new_value", "actor")
-    list_filter = ("entity_type", "property")
-    search_fields = ("=entity_id", "actor")
-    date_hierarchy = "created_at"
-    show_full_result_count = False
+class EventAdmin(LargeTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("created_at", "record", "what", "change", "who")
+    list_filter = ("entity_type", "property", ("created_at", DateRangeFilter))
+    search_fields = ("=entity_id", "=actor")
+    search_help_text = _("A record's id, or an actor (user:<id>, client:<client id>)")
+    fields = ("created_at", "record", "what", "change", "who", "actor")
+    readonly_fields = fields
+
+    def get_changelist_instance(self, request):
+        changelist = super().get_changelist_instance(request)
+        self._names = actor_names({event.actor for event in changelist.result_list})
+        return changelist
+
+    @admin.display(description=_("record"))
+    def record(self, obj):
+        url, label = _entity_link(obj.entity_type, obj.entity_id)
+        return format_html('<a href="{}">{} {}</a>', url, label, obj.entity_id) if url else f"{label} {obj.entity_id}"
+
+    @admin.display(description=_("what"))
+    def what(self, obj):
+        return PROPERTY_LABELS.get(obj.property, obj.property.replace("_", " "))
+
+    @admin.display(description=_("from → to"))
+    def change(self, obj):
+        return f"{value_in_words(obj.old_value)} → {value_in_words(obj.new_value)}"
+
+    @admin.display(description=_("who"))
+    def who(self, obj):
+        names = getattr(self, "_names", None) or actor_names({obj.actor})
+        return names.get(obj.actor, obj.actor)
 
 
 @admin.register(Job)
-class JobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class JobAdmin(LargeTableAdminMixin, AuditHistoryMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("id", "kind", "status", "status_code", "client", "eta", "created_at")
-    list_filter = ("status", "kind")
+    list_filter = ("status", "kind", ("created_at", DateRangeFilter), ClientLegalEntityFilter)
     search_fields = ("=id",)
-    date_hierarchy = "created_at"
     list_select_related = ("client",)
+    fieldsets = (
+        (None, {"fields": ("id", "kind", "status", "client", "eta")}),
+        (_("Result"), {"fields": ("status_code", "response_data", "error")}),
+        (_("History"), {"fields": ("created_at", "updated_at", "history")}),
+    )
+    readonly_fields = (
+        "id",
+        "kind",
+        "status",
+        "client",
+        "eta",
+        "status_code",
+        "response_data",
+        "error",
+        "created_at",
+        "updated_at",
+        "history",
+    )

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from core.audit import SYSTEM, event_for
 from core.discovery import app_modules
+from core.errors import Conflict
 from core.models import Event
 
 progress = logging.getLogger("housekeeping")
@@ -45,8 +46,9 @@ class HousekeepingCommand(BaseCommand):
 EXPIRE_BATCH = 500
 
 
-def expire_stale_requests(model, *, now, label: str, actor: str = SYSTEM) -> int:
+def expire_stale_requests(model, *, now, label: str, actor: str = SYSTEM, pks=None) -> int:
     """NEW rows of a request model past `expires_at` become EXPIRED, in batches, each change audited.
+    `pks` narrows it to those rows (the back office's "Expire now").
 
     The model needs `status` (with NEW and EXPIRED), `expires_at`, `updated_at` and `updated_by`.
     Rows another transaction holds (an approve in progress) are skipped and left to it.
@@ -57,7 +59,7 @@ def expire_stale_requests(model, *, now, label: str, actor: str = SYSTEM) -> int
         with transaction.atomic():
             ids = list(
                 model.objects.select_for_update(skip_locked=True)
-                .filter(status=new, expires_at__lte=now)
+                .filter(status=new, expires_at__lte=now, **({"pk__in": pks} if pks is not None else {}))
                 .order_by("expires_at")
                 .values_list("pk", flat=True)[:batch]
             )
@@ -77,3 +79,15 @@ def expire_stale_requests(model, *, now, label: str, actor: str = SYSTEM) -> int
         if len(ids) < batch:
             return expired
         progress.info("%s so far: %d", label, expired)
+
+
+NOT_STALE = "Only a NEW request past its expiry time can be expired"
+
+
+def request_expire_now(*, request, actor: str) -> None:
+    """One stale request (NEW, past `expires_at`) becomes EXPIRED now, as the periodic run would make it
+    (the back office's "Expire now"). 409 when it is not stale, or an approve holds it right now."""
+    model = type(request)
+    label = str(model._meta.verbose_name_plural)
+    if not expire_stale_requests(model, now=timezone.now(), label=label, actor=actor, pks=[request.pk]):
+        raise Conflict(NOT_STALE)

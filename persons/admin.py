@@ -1,24 +1,29 @@
-"""Back office for persons: search, read-only methods and events, manual verification, request resends."""
-
-import uuid
+"""Back office for persons: search, a case file with methods and the whole audit trail, manual
+verification; authentication-method requests (built from the one request admin)."""
 
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.db.models import Q
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
-from core.admin import AuditHistoryMixin, PhoneSearchMixin, ReadOnlyAdminMixin, apply_service, audit_events_html
+from core.admin import (
+    BOTH_PLACES,
+    CaseSearchMixin,
+    LargeTableAdminMixin,
+    ReadOnlyAdminMixin,
+    RequestAdminMixin,
+    apply_service,
+    audit_events_html,
+    list_html,
+    request_admins,
+    value_in_words,
+)
 from core.masking import mask_phone
 from persons.models import AuthenticationMethod, AuthenticationMethodRequest, Person
 from persons.services import authentication_method_request_resend_otp, person_verify
-
-
-def _masked(data: dict) -> dict:
-    shown = dict(data or {})
-    for key in ("phone_number", "number"):
-        if shown.get(key):
-            shown[key] = mask_phone(shown[key])
-    return shown
 
 
 class AuthenticationMethodInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -30,179 +35,160 @@ class AuthenticationMethodInline(ReadOnlyAdminMixin, admin.TabularInline):
     can_delete = False
     show_change_link = False
 
-    @admin.display(description="phone number")
+    @admin.display(description=_("phone number"))
     def phone(self, obj):
         return mask_phone(obj.phone_number) or "-"
 
 
-class NotVerifiedForm(forms.Form):
-    comment = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "cols": 60}), required=True, strip=True)
+class VerificationCommentForm(forms.Form):
+    comment = forms.CharField(
+        label=_("Comment"), widget=forms.Textarea(attrs={"rows": 3, "cols": 60}), required=False, strip=True
+    )
+
+    def __init__(self, *args, comment_required: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["comment"].required = comment_required
+
+
+def _document_in_words(document: dict) -> str:
+    return f"{document.get('type', '?')} {document.get('number', '')}".strip()
+
+
+def _phone_in_words(phone: dict) -> str:
+    return f"{phone.get('type', '?')}: {mask_phone(phone.get('number')) or '-'}"
 
 
 @admin.register(Person)
-class PersonAdmin(PhoneSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class PersonAdmin(LargeTableAdminMixin, CaseSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
-        "id",
-        "last_name",
-        "first_name",
+        "__str__",
         "birth_date",
         "status",
         "verification_status",
         "verification_reason",
+        "created_at",
     )
     list_filter = ("status", "verification_status", "verification_reason")
     search_fields = ("last_name",)
+    tax_id_search_lookups = ("tax_id",)
     phone_search_lookup = "authentication_methods__phone_number"
-    search_help_text = "A person id, a tax id, a whole phone number (+380 and nine digits), or a last name"
-    show_full_result_count = False
+    search_help_text = _("A person id, a tax id, a whole phone number (+380 and nine digits), or a last name")
     inlines = [AuthenticationMethodInline]
     actions = ["mark_verified", "mark_not_verified"]
     fieldsets = (
         (None, {"fields": ("id", "last_name", "first_name", "second_name", "birth_date", "gender", "status")}),
-        ("Identity", {"fields": ("tax_id", "no_tax_id", "documents", "phones_masked")}),
-        ("Verification", {"fields": ("verification_status", "verification_reason", "verification_comment")}),
-        ("History", {"fields": ("created_at", "updated_at", "updated_by", "history", "method_history")}),
-    )
-    readonly_fields = (
-        "id",
-        "last_name",
-        "first_name",
-        "second_name",
-        "birth_date",
-        "gender",
-        "status",
-        "tax_id",
-        "no_tax_id",
-        "documents",
-        "phones_masked",
-        "verification_status",
-        "verification_reason",
-        "verification_comment",
-        "created_at",
-        "updated_at",
-        "updated_by",
-        "history",
-        "method_history",
+        (_("Identity"), {"fields": ("tax_id", "no_tax_id", "documents_list", "phones_list")}),
+        (_("Verification"), {"fields": ("verification_status", "verification_reason", "verification_comment")}),
+        (_("History"), {"fields": ("created_at", "updated_at", "updated_by", "history")}),
     )
 
-    def get_search_results(self, request, queryset, search_term):
-        term = search_term.strip()
-        if not term:
-            return queryset, False
-        try:
-            return queryset.filter(pk=uuid.UUID(term)), False
-        except ValueError:
-            pass
-        if term.isdigit() and len(term) == 10:
-            return queryset.filter(tax_id=term), False
-        return super().get_search_results(request, queryset, term)
+    @admin.display(description=_("documents"))
+    def documents_list(self, obj):
+        return list_html(obj.documents, _document_in_words)
 
-    @admin.display(description="phones")
-    def phones_masked(self, obj):
-        return ", ".join(f"{p.get('type')}: {mask_phone(p.get('number'))}" for p in obj.phones) or "-"
+    @admin.display(description=_("phones"))
+    def phones_list(self, obj):
+        return list_html(obj.phones, _phone_in_words)
 
-    @admin.display(description="audit events of the person")
+    @admin.display(description=_("audit trail: the person, their methods and requests"))
     def history(self, obj):
-        return audit_events_html(obj)
-
-    @admin.display(description="audit events of the methods")
-    def method_history(self, obj):
-        return audit_events_html(*obj.authentication_methods.all())
+        related = [obj.authentication_methods.all()]
+        for model_admin in request_admins(self.admin_site):
+            about = Q()
+            for field in model_admin.person_fields:
+                about |= Q(**{field: obj})
+            related.append(model_admin.model.objects.filter(about).only("pk"))
+        return audit_events_html(obj, related=related)
 
     def has_verify_permission(self, request):
         return request.user.has_perm("persons.verify_person")
 
-    def _verify(self, request, queryset, *, status: str, comment: str = "") -> None:
-        apply_service(
-            self,
-            request,
-            queryset,
-            call=lambda person, actor: person_verify(person_id=person.pk, status=status, comment=comment, actor=actor),
-            done=f"Marked {status}" + (f": {comment}" if comment else ""),
-        )
-
-    @admin.action(description="Mark VERIFIED", permissions=["verify"])
-    def mark_verified(self, request, queryset):
-        self._verify(request, queryset, status=Person.VerificationStatus.VERIFIED)
-
-    @admin.action(description="Mark NOT_VERIFIED (asks for a comment)", permissions=["verify"])
-    def mark_not_verified(self, request, queryset):
-        form = NotVerifiedForm(request.POST if "apply" in request.POST else None)
+    def _verify(self, request, queryset, *, status: str, comment_required: bool, title: str):
+        """An intermediate page asks for the comment (required for NOT_VERIFIED); then the service."""
+        data = request.POST if "apply" in request.POST else None
+        form = VerificationCommentForm(data, comment_required=comment_required)
         if form.is_bound and form.is_valid():
-            self._verify(
-                request, queryset, status=Person.VerificationStatus.NOT_VERIFIED, comment=form.cleaned_data["comment"]
+            comment = form.cleaned_data["comment"]
+            apply_service(
+                self,
+                request,
+                queryset,
+                call=lambda person, actor: person_verify(
+                    person_id=person.pk, status=status, comment=comment, actor=actor
+                ),
+                done=f"Marked {status}" + (f": {comment}" if comment else ""),
             )
             return None
         context = {
             **self.admin_site.each_context(request),
-            "title": "Mark NOT_VERIFIED",
+            "title": title,
+            "status": status,
+            "comment_required": comment_required,
             "opts": self.model._meta,
             "form": form,
             "persons": queryset,
             "action_checkbox_name": ACTION_CHECKBOX_NAME,
-            "action": "mark_not_verified",
+            "action": request.POST.get("action") or request.POST.get("CHANGE_FORM-action"),
         }
-        return TemplateResponse(request, "admin/persons/person/mark_not_verified.html", context)
+        return TemplateResponse(request, "admin/persons/person/verify.html", context)
+
+    @admin.action(
+        description=_("Verify person (VERIFIED, with an optional comment)"),
+        permissions=["verify"],
+        location=BOTH_PLACES,
+    )
+    def mark_verified(self, request, queryset):
+        return self._verify(
+            request,
+            queryset,
+            status=Person.VerificationStatus.VERIFIED,
+            comment_required=False,
+            title=gettext("Verify person"),
+        )
+
+    @admin.action(
+        description=_("Mark not verified (NOT_VERIFIED, a comment is required)"),
+        permissions=["verify"],
+        location=BOTH_PLACES,
+    )
+    def mark_not_verified(self, request, queryset):
+        return self._verify(
+            request,
+            queryset,
+            status=Person.VerificationStatus.NOT_VERIFIED,
+            comment_required=True,
+            title=gettext("Mark not verified"),
+        )
 
 
 @admin.register(AuthenticationMethodRequest)
-class AuthenticationMethodRequestAdmin(AuditHistoryMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("id", "person", "action", "requested_type", "confirmed_by", "status", "created_at", "expires_at")
-    list_filter = ("status", "action", ("created_at", admin.DateFieldListFilter))
-    list_select_related = ("person",)
-    search_fields = ("=id", "=person__id")
-    date_hierarchy = "created_at"
-    show_full_result_count = False
-    actions = ["resend_code"]
-    fields = (
-        "id",
+class AuthenticationMethodRequestAdmin(RequestAdminMixin, admin.ModelAdmin):
+    list_display = (
+        "short_id",
         "person",
         "action",
-        "requested",
-        "current",
+        "requested_type",
+        "confirmation",
         "status",
-        "channel",
-        "client",
-        "documents",
-        "expires_at",
+        "legal_entity",
         "created_at",
-        "created_by",
-        "updated_at",
-        "updated_by",
-        "history",
+        "expires_at",
     )
-    readonly_fields = fields
+    case_fieldsets = (
+        (None, {"fields": ("id", "status", "person", "action", "requested")}),
+        (_("Confirmation"), {"fields": ("confirmation", "documents_list", "expires_at")}),
+    )
 
-    @admin.display(description="method")
+    def resend(self, obj, actor):
+        authentication_method_request_resend_otp(request_id=obj.pk, client=None, actor=actor)
+
+    @admin.display(description=_("method"))
     def requested_type(self, obj):
         return obj.authentication_method.get("type", "-")
 
-    @admin.display(description="confirmed by")
-    def confirmed_by(self, obj):
-        return obj.authentication_method_current.get("type", "-")
-
-    @admin.display(description="authentication method")
+    @admin.display(description=_("requested method"))
     def requested(self, obj):
-        return _masked(obj.authentication_method)
-
-    @admin.display(description="authentication method current")
-    def current(self, obj):
-        return _masked(obj.authentication_method_current)
-
-    def has_resend_permission(self, request):
-        return request.user.has_perm("persons.change_authenticationmethodrequest")
-
-    @admin.action(description="Resend code (NEW requests confirmed by OTP)", permissions=["resend"])
-    def resend_code(self, request, queryset):
-        apply_service(
-            self,
-            request,
-            queryset,
-            call=lambda amr, actor: authentication_method_request_resend_otp(
-                request_id=amr.pk, client=None, actor=actor
-            ),
-            done="Resent the code",
-        )
+        return value_in_words(obj.authentication_method)
 
 
 # Merge requests keep their back office in their own module; importing it registers it.

@@ -78,16 +78,19 @@ def test_person_search(client, term, found):
 def test_clerks_can_not_verify(client):
     staff(client, "read-only clerks")
     person = PersonFactory()
-    response = client.post(PERSONS, {"action": "mark_verified", "_selected_action": [person.pk]})
+    assert 'value="mark_verified"' not in client.get(PERSONS).content.decode()
+    response = client.post(PERSONS, {"action": "mark_verified", "_selected_action": [person.pk], "apply": "1"})
+    assert response.status_code == 403
     person.refresh_from_db()
     assert person.verification_status == "VERIFICATION_NEEDED"
-    assert response.status_code in (200, 302)
 
 
 def test_mark_verified(client):
     user = staff(client, "verifiers")
     person = PersonFactory()
-    response = client.post(PERSONS, {"action": "mark_verified", "_selected_action": [person.pk]})
+    page = client.post(PERSONS, {"action": "mark_verified", "_selected_action": [person.pk]})
+    assert page.status_code == 200 and b'name="comment"' in page.content  # optional: asked, not required
+    response = client.post(PERSONS, {"action": "mark_verified", "_selected_action": [person.pk], "apply": "1"})
     assert response.status_code == 302
     person.refresh_from_db()
     assert (person.verification_status, person.verification_reason) == ("VERIFIED", "MANUAL")
