@@ -30,6 +30,12 @@ def test_groups_exist_with_their_permissions():
     assert {"view_person", "view_authenticationmethod", "view_authenticationmethodrequest", "view_event"} <= clerks
     assert "verify_person" not in clerks
     assert {"verify_person", "change_authenticationmethodrequest"} <= verifiers
+    # the rest of the back office: every request kind, codes, the SMS log, jobs, task results
+    seen = {"view_mergerequest", "view_verification", "view_smsmessage", "view_job", "view_dbtaskresult"}
+    assert seen <= clerks and seen <= verifiers
+    assert not {"change_mergerequest", "resend_smsmessage"} & clerks
+    assert {"change_mergerequest", "resend_smsmessage"} <= verifiers
+    assert not {codename for codename in clerks if not codename.startswith("view_")}
 
 
 def test_person_detail_shows_methods_masked_and_events(client):
