@@ -52,6 +52,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "core.middleware.RequestIdMiddleware",
+    "core.middleware.ApiHostMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -141,7 +142,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["core.authentication.ClientTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["core.permissions.HasActionScope"],
     "DEFAULT_RENDERER_CLASSES": ["core.renderers.EnvelopeRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["core.parsers.SafeJSONParser"],
     "DEFAULT_PAGINATION_CLASS": "core.pagination.PagePagination",
     "DEFAULT_SCHEMA_CLASS": "core.schema.EnvelopeAutoSchema",
     "EXCEPTION_HANDLER": "core.errors.exception_handler",

@@ -111,7 +111,7 @@ def _flatten_validation(detail, path="$") -> list[dict]:
         for key, value in detail.items():
             if key in ("non_field_errors", "__all__"):
                 sub = path
-            elif isinstance(key, int) or str(key).isdigit():  # ListField and many=True errors: {index: ...}
+            elif isinstance(key, int) or (str(key).isascii() and str(key).isdigit()):  # ListField and many=True errors: {index: ...}
                 sub = f"{path}[{key}]"
             else:
                 sub = f"{path}.{key}"
@@ -138,10 +138,16 @@ def _flatten_validation(detail, path="$") -> list[dict]:
     return _flatten_validation([detail], path)
 
 
+# An answer names at most this many failing fields; `invalid_count` then tells how many there were.
+MAX_INVALID = 100
+
+
 def error_body(status: int, message: str, *, type: str | None = None, invalid: list | None = None) -> dict:
     body = {"type": type or error_type_for(status), "message": message}
     if invalid:
-        body["invalid"] = invalid
+        body["invalid"] = invalid[:MAX_INVALID]
+        if len(invalid) > MAX_INVALID:
+            body["invalid_count"] = len(invalid)
     return body
 
 

@@ -3,6 +3,8 @@ import re
 import uuid
 from contextvars import ContextVar
 
+from django.core.exceptions import DisallowedHost
+
 from core.masking import mask_phones_in
 
 _current_request_id: ContextVar[str] = ContextVar("request_id", default="-")
@@ -25,6 +27,25 @@ class RequestIdMiddleware:
             _current_request_id.reset(token)
         response["X-Request-ID"] = request.request_id
         return response
+
+
+class ApiHostMiddleware:
+    """A Host header outside ALLOWED_HOSTS on an `/api/` path answers the 400 envelope in every mode,
+    before anything else asks for the host (Django's own answer is an HTML page, or its debug page)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path.startswith("/api/"):
+            try:
+                request.get_host()
+            except DisallowedHost as error:
+                from core.views import bad_request
+
+                logging.getLogger("django.security.DisallowedHost").error("%s", error)
+                return bad_request(request, error)
+        return self.get_response(request)
 
 
 class RequestIdLogFilter(logging.Filter):

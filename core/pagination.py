@@ -1,4 +1,5 @@
 import math
+import re
 
 from django.conf import settings
 from rest_framework.pagination import BasePagination
@@ -7,13 +8,16 @@ from core.errors import ValidationFailed
 from core.responses import EnvelopeResponse
 
 MAX_PAGE_SIZE = 300
+# ASCII digits only (str.isdigit() also takes "²" or "١", which int() refuses) and short enough for
+# int(): any page this long is past the end anyway.
+_NUMBER = re.compile(r"[0-9]{1,18}")
 
 
 def _positive_int(request, name: str, default: int) -> int:
     value = request.query_params.get(name)
     if value is None:
         return default
-    if not value.isdigit() or int(value) < 1:
+    if not _NUMBER.fullmatch(value) or int(value) < 1:
         raise ValidationFailed(field=f"$.{name}", description="Must be a positive integer", rule="number")
     return int(value)
 
@@ -50,7 +54,7 @@ class PagePagination(BasePagination):
                 "name": name,
                 "required": False,
                 "in": "query",
-                "schema": {"type": "integer", "minimum": 1},
+                "schema": {"type": "integer", "minimum": 1, "maximum": 10**18 - 1},
                 "description": description,
             }
             for name, description in (

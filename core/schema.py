@@ -35,7 +35,10 @@ class InvalidEntrySerializer(serializers.Serializer):
 class ErrorSerializer(serializers.Serializer):
     type = serializers.CharField(help_text="access_denied, forbidden, not_found, request_conflict, ...")
     message = serializers.CharField()
-    invalid = InvalidEntrySerializer(many=True, required=False)
+    invalid = InvalidEntrySerializer(many=True, required=False, help_text="At most the first 100 failing fields")
+    invalid_count = serializers.IntegerField(
+        required=False, help_text="How many fields failed, present only when `invalid` was cut at 100"
+    )
 
     class Meta:
         ref_name = "Error"

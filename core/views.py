@@ -1,6 +1,7 @@
 import logging
 
 from django.conf import settings
+from django.core.exceptions import DisallowedHost
 from django.db import connection
 from django.http import JsonResponse
 from django_tasks_db.models import DBTaskResult
@@ -87,9 +88,12 @@ def server_error(request):
     return default(request)
 
 
+INVALID_HOST = "Invalid Host header"
+
+
 def bad_request(request, exception=None):
     if _is_api(request):
-        return _json_error(request, 400, "Bad request")
+        return _json_error(request, 400, INVALID_HOST if isinstance(exception, DisallowedHost) else "Bad request")
     from django.views.defaults import bad_request as default
 
     return default(request, exception)
