@@ -111,7 +111,7 @@ def _flatten_validation(detail, path="$") -> list[dict]:
         for key, value in detail.items():
             if key in ("non_field_errors", "__all__"):
                 sub = path
-            elif isinstance(key, int) or (str(key).isascii() and str(key).isdigit()):  # ListField and many=True errors: {index: ...}
+            elif isinstance(key, int) or (str(key).isascii() and str(key).isdigit()):  # {index: ...} of lists
                 sub = f"{path}[{key}]"
             else:
                 sub = f"{path}.{key}"
