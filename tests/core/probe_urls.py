@@ -49,6 +49,7 @@ def fail(request, kind):
 
 fail.cls.required_scopes = []
 
+
 class EventSerializer(serializers.ModelSerializer):
     class Meta:
         model = Event
