@@ -144,6 +144,7 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["core.renderers.EnvelopeRenderer"],
     "DEFAULT_PARSER_CLASSES": ["core.parsers.SafeJSONParser"],
     "DEFAULT_PAGINATION_CLASS": "core.pagination.PagePagination",
+    "DEFAULT_METADATA_CLASS": "core.metadata.AllowedMethodsMetadata",
     "DEFAULT_SCHEMA_CLASS": "core.schema.EnvelopeAutoSchema",
     "EXCEPTION_HANDLER": "core.errors.exception_handler",
     "UNAUTHENTICATED_USER": None,

@@ -1,10 +1,10 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from oauth2_provider import views as oauth
 from rest_framework.permissions import AllowAny
 
-from core.views import health
+from core.views import api_not_found, health
 
 oauth_endpoints = [
     path("authorize/", oauth.AuthorizationView.as_view(), name="authorize"),
@@ -26,6 +26,9 @@ urlpatterns = [
     path("api/", include("persons.urls")),
     path("api/", include("declarations.urls")),
     path("api/", include("approvals.urls")),
+    # Keep last: any other /api/ path (an unknown route, an id that is not a UUID) is the 404
+    # envelope in every mode; with DEBUG, Django would answer its HTML page listing every route.
+    re_path(r"^api/", api_not_found),
 ]
 
 handler400 = "core.views.bad_request"

@@ -16,10 +16,23 @@ def required_scopes(view) -> list[str] | None:
     return scopes
 
 
+def handles_method(view, method: str) -> bool:
+    """Whether the view answers this HTTP method at all (a viewset only has its routed actions)."""
+    name = method.lower()
+    return name in view.http_method_names and hasattr(view, name)
+
+
 class HasActionScope(BasePermission):
-    """Needs a token whose scopes include every scope the action declares. Fails closed."""
+    """Needs a token whose scopes include every scope the action declares. Fails closed.
+
+    A method the route does not have is 405 before any scope is asked for (its action has no
+    scope), and `OPTIONS` needs no token: it only lists the route's methods."""
 
     def has_permission(self, request, view):
+        if not handles_method(view, request.method):
+            raise exceptions.MethodNotAllowed(request.method)
+        if request.method == "OPTIONS":
+            return True
         token = request.auth
         if token is None:
             raise exceptions.NotAuthenticated()

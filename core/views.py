@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.exceptions import DisallowedHost
 from django.db import connection
 from django.http import JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from django_tasks_db.models import DBTaskResult
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, viewsets
@@ -78,6 +79,12 @@ def page_not_found(request, exception=None):
     from django.views.defaults import page_not_found as default
 
     return default(request, exception)
+
+
+@csrf_exempt  # API clients send no CSRF token: a POST to an unknown route is a 404 too, not a 403
+def api_not_found(request, *args, **kwargs):
+    """The catch-all route under /api/: no view, so the 404 envelope (whatever the method)."""
+    return _json_error(request, 404, "Not found")
 
 
 def server_error(request):

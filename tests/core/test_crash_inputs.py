@@ -56,7 +56,7 @@ def test_renderer_never_crashes_on_a_lone_surrogate():
 
 
 @pytest.mark.parametrize("name", ["page", "page_size"])
-@pytest.mark.parametrize("value", ["²", "١٢", "１２", "1" * 4301, "0", "-1", "1.5", ""])
+@pytest.mark.parametrize("value", ["²", "١٢", "１２", "1" * 4301, "1" * 101, "0", "-1", "1.5", ""])
 def test_page_parameters_that_are_not_plain_positive_integers_are_422(caller, name, value):
     response = caller.get(LIST, {name: value})
     assert response.status_code == 422
@@ -70,7 +70,7 @@ def test_page_parameters_that_are_not_plain_positive_integers_are_422(caller, na
 
 
 def test_page_far_past_the_end_is_empty(caller):
-    response = caller.get(LIST, {"page": "9" * 18})
+    response = caller.get(LIST, {"page": "9" * 100})
     assert response.status_code == 200
     assert response.json()["data"] == []
 
