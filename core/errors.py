@@ -82,8 +82,16 @@ class ValidationFailed(ApiError):
     status = 422
     message = "Validation failed"
 
-    def __init__(self, *, field: str, description: str, rule: str = "invalid", params: list | None = None):
-        super().__init__(invalid=[invalid_entry(field, rule, description, params)])
+    def __init__(
+        self,
+        *,
+        field: str,
+        description: str,
+        rule: str = "invalid",
+        params: list | None = None,
+        entry_type: str = "json_data_property",
+    ):
+        super().__init__(invalid=[invalid_entry(field, rule, description, params, entry_type=entry_type)])
 
 
 class TooManyRequests(ApiError):
@@ -95,10 +103,13 @@ class TooManyRequests(ApiError):
         super().__init__(message, headers={"Retry-After": str(self.retry_after)})
 
 
-def invalid_entry(field: str, rule: str, description: str, params: list | None = None) -> dict:
-    entry = field if field.startswith("$") else f"$.{field}"
+def invalid_entry(
+    field: str, rule: str, description: str, params: list | None = None, *, entry_type: str = "json_data_property"
+) -> dict:
+    """One failing entry; a JSON property is a `$.` path, a header (entry_type "header") its name."""
+    entry = field if field.startswith("$") or entry_type != "json_data_property" else f"$.{field}"
     return {
-        "entry_type": "json_data_property",
+        "entry_type": entry_type,
         "entry": entry,
         "rules": [{"rule": rule, "description": description, "params": params or []}],
     }
