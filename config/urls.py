@@ -4,13 +4,15 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from oauth2_provider import views as oauth
 from rest_framework.permissions import AllowAny
 
+from core.oauth import OwnTokenIntrospectView
 from core.views import api_not_found, health
 
 oauth_endpoints = [
     path("authorize/", oauth.AuthorizationView.as_view(), name="authorize"),
     path("token/", oauth.TokenView.as_view(), name="token"),
     path("revoke_token/", oauth.RevokeTokenView.as_view(), name="revoke-token"),
-    path("introspect/", oauth.IntrospectTokenView.as_view(), name="introspect"),
+    # a client may introspect only its own tokens; revocation is limited to one's own by the toolkit
+    path("introspect/", OwnTokenIntrospectView.as_view(), name="introspect"),
 ]
 public = {"authentication_classes": [], "permission_classes": [AllowAny]}
 
