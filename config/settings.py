@@ -250,6 +250,9 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
+        # Django's own `console` (with DEBUG) and `mail_admins` handlers would print or mail the raw
+        # lines ("Not Found: /api/verifications/+380..."): its records go through our handler only.
+        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
         "django.db.backends": {"level": "WARNING"},
         # runserver's access log through our handler too, so phone numbers in URLs are masked
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
