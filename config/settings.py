@@ -128,7 +128,11 @@ STORAGES = {
 LOGIN_URL = "/admin/login/"
 
 # --- HTTPS hardening (production) -------------------------------------------------------------
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# How many reverse proxies (TLS terminators, load balancers) stand in front of the service. With 0,
+# nothing a client sends says the request was HTTPS; with 1 or more, the proxy's X-Forwarded-Proto
+# counts (the proxy must set it, overwriting any the client sent).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if TRUSTED_PROXY_COUNT > 0 else None
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_REDIRECT_EXEMPT = [r"^api/health$"]
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)

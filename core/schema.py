@@ -88,6 +88,18 @@ class StrictSerializerExtension(OpenApiSerializerExtension):
         return schema
 
 
+class SparseOutputSerializerExtension(OpenApiSerializerExtension):
+    """A SparseOutputSerializer leaves out the keys that do not apply, so none of them is required."""
+
+    target_class = "core.serializers.SparseOutputSerializer"
+    match_subclasses = True
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
+        schema.pop("required", None)
+        return schema
+
+
 class ClientTokenAuthenticationScheme(OpenApiAuthenticationExtension):
     target_class = "core.authentication.ClientTokenAuthentication"
     name = ["oauth2", "ApiKey"]

@@ -50,6 +50,26 @@ def fail(request, kind):
 fail.cls.required_scopes = []
 
 
+class NoteSerializer(StrictSerializer):
+    note = serializers.CharField()
+
+
+class TextSerializer(StrictSerializer):
+    name = serializers.CharField()
+    names = serializers.ListField(child=serializers.CharField())
+    nested = NoteSerializer()
+
+
+@api_view(["POST"])
+def text(request):
+    serializer = TextSerializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return Response(serializer.validated_data)
+
+
+text.cls.required_scopes = []
+
+
 class EventSerializer(serializers.ModelSerializer):
     class Meta:
         model = Event
@@ -66,6 +86,7 @@ class ProbeList(generics.ListAPIView):
 
 urlpatterns = [
     path("api/probe/list", ProbeList.as_view()),
+    path("api/probe/text", text),
     path("api/probe/scoped", scoped),
     path("api/probe/echo", echo),
     path("api/probe/fail/<str:kind>", fail),
