@@ -43,7 +43,8 @@ def missing_required(document, schema, data, path="$") -> list[str]:
                 gaps += missing_required(document, sub, data[key], f"{path}.{key}")
         return gaps
     if isinstance(data, list) and "items" in schema:
-        return [gap for i, item in enumerate(data) for gap in missing_required(document, schema["items"], item, f"{path}[{i}]")]
+        items = schema["items"]
+        return [gap for i, item in enumerate(data) for gap in missing_required(document, items, item, f"{path}[{i}]")]
     return []
 
 
