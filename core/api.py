@@ -1,5 +1,6 @@
 import re
 
+from django.utils.translation import gettext_noop as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
@@ -84,6 +85,6 @@ def content_length(request) -> int | None:
         return None
     if not _BYTES.fullmatch(value):
         raise ValidationFailed(
-            field="Content-Length", entry_type="header", rule="number", description="Must be a number of bytes"
+            field="Content-Length", entry_type="header", rule="number", description=_("Must be a number of bytes")
         )
     return int(value)

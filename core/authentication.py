@@ -1,9 +1,10 @@
+from django.utils.translation import gettext_noop as _
 from oauth2_provider.contrib.rest_framework import OAuth2Authentication
 from rest_framework import exceptions
 
-API_KEY_REQUIRED = "API-KEY header required"
-INVALID_API_KEY = "Invalid api key"
-INVALID_TOKEN = "Invalid or expired access token"
+API_KEY_REQUIRED = _("API-KEY header required")
+INVALID_API_KEY = _("Invalid api key")
+INVALID_TOKEN = _("Invalid or expired access token")
 
 
 class ClientTokenAuthentication(OAuth2Authentication):

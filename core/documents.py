@@ -13,14 +13,19 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import models, transaction
 from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_noop as _
 
 from core.errors import ApiError, Conflict, NotFound, ValidationFailed
 from core.jpeg import is_jpeg
 
 SALT = "core.documents.upload"
 JPEG_TYPE = "image/jpeg"
-NOT_A_JPEG = "Document must be a JPEG image"
-OWNER_NOT_NEW = "Documents can only be uploaded while the request is new"
+NOT_A_JPEG = _("Document must be a JPEG image")
+OWNER_NOT_NEW = _("Documents can only be uploaded while the request is new")
+NOT_UPLOADED = _("Documents {} is not uploaded")
+TOO_LARGE = _("Document must be at most {} bytes")
+URL_NOT_FOUND = _("Upload URL not found")
 
 
 def storage_name(*, owner: models.Model, type: str) -> str:
@@ -55,7 +60,7 @@ def documents_missing(*, owner: models.Model, types: list[str]) -> list[str]:
 def documents_require(*, owner: models.Model, types: list[str]) -> None:
     missing = documents_missing(owner=owner, types=types)
     if missing:
-        raise Conflict(f"Documents {', '.join(missing)} is not uploaded")
+        raise Conflict(gettext(NOT_UPLOADED).format(", ".join(missing)))
 
 
 def document_store(*, token: str, content_type: str, content_length: int | None, read) -> dict:
@@ -66,9 +71,9 @@ def document_store(*, token: str, content_type: str, content_length: int | None,
     except signing.SignatureExpired as error:
         raise UploadUrlExpired() from error
     except signing.BadSignature as error:
-        raise NotFound("Upload URL not found") from error
+        raise NotFound(URL_NOT_FOUND) from error
     if "owner" not in claims:  # a URL signed before uploads named their request
-        raise NotFound("Upload URL not found")
+        raise NotFound(URL_NOT_FOUND)
     if content_type.split(";")[0].strip().lower() != JPEG_TYPE:
         raise UnsupportedDocumentType()
     limit = settings.UPLOAD_MAX_BYTES
@@ -83,7 +88,7 @@ def document_store(*, token: str, content_type: str, content_length: int | None,
     with transaction.atomic():
         owner = owner_model.objects.select_for_update().filter(pk=claims["pk"]).first()
         if owner is None:
-            raise NotFound("Upload URL not found")
+            raise NotFound(URL_NOT_FOUND)
         if owner.status != owner_model.Status.NEW:
             raise Conflict(OWNER_NOT_NEW)
         name = storage_name(owner=owner, type=claims["type"])
@@ -97,17 +102,17 @@ class DocumentTooLarge(ApiError):
     status = 413
 
     def __init__(self):
-        super().__init__(f"Document must be at most {settings.UPLOAD_MAX_BYTES} bytes")
+        super().__init__(gettext(TOO_LARGE).format(settings.UPLOAD_MAX_BYTES))
 
 
 class UnsupportedDocumentType(ApiError):
     status = 415
-    message = "Content-Type must be image/jpeg"
+    message = _("Content-Type must be image/jpeg")
 
 
 class UploadUrlExpired(ApiError):
     status = 403
-    message = "Upload URL expired"
+    message = _("Upload URL expired")
 
 
 def _is_s3(storage) -> bool:

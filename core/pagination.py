@@ -2,6 +2,7 @@ import math
 import re
 
 from django.conf import settings
+from django.utils.translation import gettext_noop as _
 from rest_framework.pagination import BasePagination
 
 from core.errors import ValidationFailed
@@ -18,7 +19,7 @@ def _positive_int(request, name: str, default: int) -> int:
     if value is None:
         return default
     if not _NUMBER.fullmatch(value) or int(value) < 1:
-        raise ValidationFailed(field=f"$.{name}", description="Must be a positive integer", rule="number")
+        raise ValidationFailed(field=f"$.{name}", description=_("Must be a positive integer"), rule="number")
     return int(value)
 
 

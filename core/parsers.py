@@ -1,12 +1,13 @@
 """The JSON parser of every endpoint: a body either parses into plain, renderable data or is a 400."""
 
+from django.utils.translation import gettext_noop as _
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 
 # Deep enough for every request body of the API (the deepest, an approval, nests 7 levels).
 MAX_DEPTH = 32
-TOO_DEEP = "JSON body is nested too deeply"
-LONE_SURROGATE = "JSON body has an unpaired surrogate escape"
+TOO_DEEP = _("JSON body is nested too deeply")
+LONE_SURROGATE = _("JSON body has an unpaired surrogate escape")
 
 
 class SafeJSONParser(JSONParser):

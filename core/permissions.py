@@ -1,7 +1,9 @@
+from django.utils.translation import gettext
+from django.utils.translation import gettext_noop as _
 from rest_framework import exceptions
 from rest_framework.permissions import BasePermission
 
-MISSING_ALLOWANCES = "Your scope does not allow to access this resource. Missing allowances: {}"
+MISSING_ALLOWANCES = _("Your scope does not allow to access this resource. Missing allowances: {}")
 
 
 def required_scopes(view) -> list[str] | None:
@@ -38,8 +40,8 @@ class HasActionScope(BasePermission):
             raise exceptions.NotAuthenticated()
         scopes = required_scopes(view)
         if scopes is None:  # an action without a declared scope is a programming error: deny
-            raise exceptions.PermissionDenied(MISSING_ALLOWANCES.format("unknown"))
+            raise exceptions.PermissionDenied(gettext(MISSING_ALLOWANCES).format("unknown"))
         missing = [scope for scope in scopes if scope not in token.scope.split()]
         if missing:
-            raise exceptions.PermissionDenied(MISSING_ALLOWANCES.format(", ".join(missing)))
+            raise exceptions.PermissionDenied(gettext(MISSING_ALLOWANCES).format(", ".join(missing)))
         return True

@@ -4,6 +4,8 @@ import re
 from collections.abc import Mapping
 
 from django.core.validators import ProhibitNullCharactersValidator
+from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext_noop as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
@@ -11,6 +13,7 @@ from rest_framework.exceptions import ErrorDetail
 from core.masking import mask_phone
 
 PHONE_PATTERN = r"^\+380[0-9]{9}$"
+ADDITIONAL_PROPERTIES = _("Schema does not allow additional properties")
 
 
 class PhoneNumberConverter:
@@ -28,12 +31,12 @@ class PhoneNumberConverter:
 # C0 and C1 control characters, DEL included: no text a client sends needs them (line breaks and
 # tabs included), and they forge log lines, terminal escapes and printouts.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-NO_CONTROL_CHARACTERS = "Must not contain control characters"
+NO_CONTROL_CHARACTERS = _("Must not contain control characters")
 
 
 def refuse_control_characters(value) -> None:
     if isinstance(value, str) and CONTROL_CHARACTERS.search(value):
-        raise serializers.ValidationError(NO_CONTROL_CHARACTERS, code="format")
+        raise serializers.ValidationError(gettext(NO_CONTROL_CHARACTERS), code="format")
 
 
 def _guard_text(field) -> None:
@@ -64,7 +67,7 @@ class StrictSerializer(serializers.Serializer):
                     {
                         name: [
                             ErrorDetail(
-                                "Schema does not allow additional properties",
+                                gettext(ADDITIONAL_PROPERTIES),
                                 code="schema_does_not_allow_additional_properties",
                             )
                         ]
@@ -83,7 +86,7 @@ class PhoneNumberField(serializers.RegexField):
     """A Ukrainian mobile number, `+380` and nine digits."""
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("error_messages", {"invalid": "Must be a phone number like +380501234567"})
+        kwargs.setdefault("error_messages", {"invalid": gettext_lazy("Must be a phone number like +380501234567")})
         super().__init__(PHONE_PATTERN, **kwargs)
 
 
@@ -104,7 +107,7 @@ class MaskedPhoneField(serializers.CharField):
 class OtpCodeField(serializers.Field):
     """A one-time code, sent as a JSON number (`1234`) or a string of digits (`"1234"`)."""
 
-    default_error_messages = {"invalid": "Must be a positive integer code"}
+    default_error_messages = {"invalid": gettext_lazy("Must be a positive integer code")}
 
     def to_internal_value(self, data):
         if isinstance(data, bool):
