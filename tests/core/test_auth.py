@@ -1,4 +1,4 @@
-"""OAuth2 bearer tokens, the Api-key header and scopes: every 401/403 of DESIGN §3, verbatim."""
+"""OAuth2 bearer tokens, the Api-key header and scopes: every 401/403, verbatim."""
 
 import hashlib
 from datetime import timedelta

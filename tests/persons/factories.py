@@ -12,7 +12,7 @@ from persons.rules import TAX_ID_EPOCH, TAX_ID_WEIGHTS, add_years, today_utc
 
 
 def make_tax_id(birth_date: date, gender: str, serial: int = 0) -> str:
-    """A valid RNOKPP for the birth date and gender (checksum per DESIGN §4.8)."""
+    """A valid RNOKPP for the birth date and gender (with its checksum)."""
     days = (birth_date - TAX_ID_EPOCH).days
     for attempt in range(serial, serial + 100):
         ninth = (attempt % 5) * 2 + (1 if gender == "MALE" else 0)
@@ -72,14 +72,17 @@ class AuthenticationMethodFactory(DjangoModelFactory):
 
 
 class AuthenticationMethodRequestFactory(DjangoModelFactory):
+    """By default confirmed OFFLINE by the person's own OFFLINE method."""
+
     class Meta:
         model = AuthenticationMethodRequest
 
-    person = factory.SubFactory(PersonFactory)
+    person = factory.SubFactory(PersonFactory, primary="OFFLINE")
     action = AuthenticationMethodRequest.Action.INSERT
     authentication_method = factory.LazyFunction(lambda: {"type": "NA"})
     authentication_method_current = factory.LazyFunction(lambda: {"type": "OFFLINE", "number": None, "method_id": ""})
     client = None
+    legal_entity_id = factory.LazyAttribute(lambda o: o.client.legal_entity_id)
     expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=1))
     created_by = "test"
     updated_by = "test"
