@@ -17,5 +17,6 @@ SHARED_MESSAGES = [
     _("Authentication method request not found"),
     _("Person has no active authentication method"),
     _("Person is not active"),
+    _("Authentication method has changed"),
     _("Must be a valid UUID"),
 ]
