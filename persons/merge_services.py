@@ -9,11 +9,17 @@ from django.db.models import Q
 from django.utils import timezone
 
 from core import audit
+from core.discovery import app_modules
 from core.documents import documents_require
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.models import Client
 from persons.models import AuthenticationMethod, MergeRequest, Person
-from persons.selectors import authentication_method_current, confirmation_documents
+from persons.selectors import (
+    PERSON_INACTIVE,
+    authentication_method_current,
+    confirmation_documents,
+    ensure_confirmation_still_valid,
+)
 from verifications.models import Verification
 from verifications.services import verification_confirm, verification_initialize
 
@@ -23,7 +29,6 @@ Status = MergeRequest.Status
 SMS_KIND = "merge_request"
 PERSON_NOT_FOUND = "Person not found"
 PERSON_MERGED = "Person is already merged"
-PERSON_INACTIVE = "Person is not active"
 SAME_PERSON = "Merge person must differ from master person"
 NA_NOT_ALLOWED = "Merge request can not be confirmed by authentication method NA"
 ALREADY_EXISTS = "Merge request for these persons already exists"
@@ -56,7 +61,20 @@ def _require_mergeable(person: Person) -> None:
         raise Conflict(PERSON_INACTIVE)
 
 
-def _set_status(merge_request: MergeRequest, status: str, actor: str) -> None:
+def _send_code(merge_request: MergeRequest, *, actor: str) -> Verification:
+    """A new code for the request (its previous one becomes INACTIVE); only this code approves it."""
+    merge_request.verification = verification_initialize(
+        phone_number=merge_request.authentication_method_current["number"],
+        kind=SMS_KIND,
+        owner=merge_request,
+        actor=actor,
+    )
+    merge_request.save(update_fields=["verification", "updated_at"])
+    return merge_request.verification
+
+
+def merge_request_set_status(merge_request: MergeRequest, status: str, actor: str) -> None:
+    """The status change and its event; the caller holds the request's row lock."""
     audit.record(entity=merge_request, property="status", old=merge_request.status, new=status, actor=actor)
     merge_request.status = status
     merge_request.updated_by = actor
@@ -86,14 +104,17 @@ def merge_request_create(
     if current["type"] == Type.NA:
         raise Conflict(NA_NOT_ALLOWED)
     now = timezone.now()
-    # One open request per pair of persons, whichever is the master. A request past its expiry that
-    # housekeeping has not reached yet does not block a new one.
+    # One open request per pair of persons and legal entity, whichever is the master; another
+    # entity's request is neither blocking nor revealed. A request past its expiry that housekeeping
+    # has not reached yet does not block a new one.
     for existing in MergeRequest.objects.select_for_update().filter(
-        Q(master_person=master, merge_person=merge) | Q(master_person=merge, merge_person=master), status=Status.NEW
+        Q(master_person=master, merge_person=merge) | Q(master_person=merge, merge_person=master),
+        status=Status.NEW,
+        legal_entity_id=client.legal_entity_id,
     ):
         if existing.expires_at > now:
             raise Conflict(ALREADY_EXISTS)
-        _set_status(existing, Status.EXPIRED, actor)
+        merge_request_set_status(existing, Status.EXPIRED, actor)
     merge_request = MergeRequest.objects.create(
         master_person=master,
         merge_person=merge,
@@ -108,7 +129,7 @@ def merge_request_create(
     )
     audit.record(entity=merge_request, property="status", old=None, new=Status.NEW, actor=actor)
     if current["type"] == Type.OTP:
-        verification_initialize(phone_number=current["number"], kind=SMS_KIND, actor=actor)
+        _send_code(merge_request, actor=actor)
     return merge_request
 
 
@@ -137,7 +158,7 @@ def merge_request_resend_otp(*, merge_request: MergeRequest, actor: str = audit.
         merge_request.authentication_method_current = current
         merge_request.updated_by = actor
         merge_request.save(update_fields=["authentication_method_current", "updated_by", "updated_at"])
-    return verification_initialize(phone_number=current["number"], kind=SMS_KIND, actor=actor)
+    return _send_code(merge_request, actor=actor)
 
 
 def merge_request_approve(
@@ -146,19 +167,17 @@ def merge_request_approve(
     """The merge person becomes inactive and points to the master. Exactly one of parallel approves wins."""
     # Checks that need no lock come first: verification_complete commits a failed attempt itself,
     # so it must run outside our transaction.
-    _require_new(merge_request, timezone.now())
+    _require_approvable(merge_request, merge_request.master_person, timezone.now())
     if merge_request.confirmation_type == Type.OTP:
-        verification_confirm(
-            phone_number=merge_request.authentication_method_current["number"], code=verification_code, actor=actor
-        )
+        verification_confirm(verification_id=merge_request.verification_id, code=verification_code, actor=actor)
     else:
         documents_require(owner=merge_request, types=merge_request.documents)
     with transaction.atomic():
         # persons first, then the request: the order create uses, so the two cannot deadlock
         persons = _lock_persons(merge_request.master_person_id, merge_request.merge_person_id)
         merge_request = _lock(merge_request)
-        _require_new(merge_request, timezone.now())
         master, merge = persons[merge_request.master_person_id], persons[merge_request.merge_person_id]
+        _require_approvable(merge_request, master, timezone.now())
         _require_mergeable(master)
         _require_mergeable(merge)
         audit.record_changes(
@@ -170,13 +189,24 @@ def merge_request_approve(
         merge.merged_into = master
         merge.updated_by = actor
         merge.save(update_fields=["status", "merged_into", "updated_by", "updated_at"])
-        _set_status(merge_request, Status.APPROVED, actor)
+        merge_request_set_status(merge_request, Status.APPROVED, actor)
+        now = timezone.now()
+        for _label, merging in app_modules("merging"):  # every flow's open requests of the merged record
+            merging.cancel_open_requests(person=merge, now=now, actor=actor)
     return merge_request
+
+
+def _require_approvable(merge_request: MergeRequest, master: Person, now: datetime) -> None:
+    """The master still active and confirming as when the request was made, the request still NEW."""
+    if master.status != Person.Status.ACTIVE:
+        raise Conflict(PERSON_INACTIVE)
+    _require_new(merge_request, now)
+    ensure_confirmation_still_valid(person=master, current=merge_request.authentication_method_current)
 
 
 @transaction.atomic
 def merge_request_reject(*, merge_request: MergeRequest, actor: str = audit.SYSTEM) -> MergeRequest:
     merge_request = _lock(merge_request)
     _require_new(merge_request, timezone.now())
-    _set_status(merge_request, Status.REJECTED, actor)
+    merge_request_set_status(merge_request, Status.REJECTED, actor)
     return merge_request

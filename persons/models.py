@@ -157,6 +157,12 @@ class AuthenticationMethodRequest(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.NEW)
     channel = models.CharField(max_length=8, choices=Channel.choices, default=Channel.MIS)
     client = models.ForeignKey(settings.OAUTH2_PROVIDER_APPLICATION_MODEL, on_delete=models.PROTECT, related_name="+")
+    # copied from the client: the legal entity's clients share its requests, and nobody else sees them
+    legal_entity_id = models.UUIDField()
+    # the code sent for this request (OTP): only it approves the request
+    verification = models.ForeignKey(
+        "verifications.Verification", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     # document types the client must upload before an OFFLINE approve
     documents = models.JSONField(default=list, blank=True)
     expires_at = models.DateTimeField()
@@ -169,8 +175,10 @@ class AuthenticationMethodRequest(models.Model):
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["status", "expires_at"])]
         constraints = [
-            # a newer request cancels the older NEW one, so at most one NEW request per person
-            models.UniqueConstraint(fields=["person"], condition=Q(status="NEW"), name="one_new_auth_method_request"),
+            # a newer request cancels the legal entity's older NEW one: one NEW request per person and entity
+            models.UniqueConstraint(
+                fields=["person", "legal_entity_id"], condition=Q(status="NEW"), name="one_new_auth_method_request"
+            ),
         ]
 
     def __str__(self):
@@ -185,6 +193,7 @@ class MergeRequest(models.Model):
         APPROVED = "APPROVED"
         REJECTED = "REJECTED"
         EXPIRED = "EXPIRED"
+        CANCELLED = "CANCELLED"  # one of its persons was merged by another request
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     master_person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="master_merge_requests")
@@ -193,6 +202,10 @@ class MergeRequest(models.Model):
     # {"type", "number" (clear phone, masked on output), "method_id"} from authentication_method_current()
     authentication_method_current = models.JSONField(default=dict)
     authorize_with = models.UUIDField(null=True, blank=True)
+    # the code sent for this request (OTP): only it approves the request
+    verification = models.ForeignKey(
+        "verifications.Verification", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     # document types to upload when OFFLINE confirms the request
     documents = models.JSONField(default=list, blank=True)
     client = models.ForeignKey("core.Client", on_delete=models.PROTECT, related_name="merge_requests")
@@ -207,8 +220,9 @@ class MergeRequest(models.Model):
     class Meta:
         ordering = ["-created_at"]
         constraints = [
+            # one open request per pair and legal entity; other entities' requests are none of its business
             models.UniqueConstraint(
-                fields=["master_person", "merge_person"],
+                fields=["master_person", "merge_person", "legal_entity_id"],
                 condition=Q(status="NEW"),
                 name="merge_request_one_new_per_pair",
             ),

@@ -5,6 +5,10 @@ from persons.models import AuthenticationMethod, Person
 
 Type = AuthenticationMethod.Type
 
+PERSON_INACTIVE = "Person is not active"
+THIRD_PERSON_INACTIVE = "Third person is not active"
+METHOD_CHANGED = "Authentication method has changed"
+
 
 def person_get(*, person_id) -> Person:
     person = Person.objects.filter(pk=person_id).first()
@@ -35,6 +39,8 @@ def authentication_method_current(*, person: Person, authorize_with=None) -> dic
         raise Conflict("Person has no active authentication method")
     confirming = method
     if method.type == Type.THIRD_PERSON:
+        if method.third_person.status != Person.Status.ACTIVE:  # merged away: confirms for no one
+            raise Conflict(THIRD_PERSON_INACTIVE)
         confirming = _primary_method(method.third_person)
         if confirming is None:
             raise Conflict("Third person has no active authentication method")
@@ -43,6 +49,23 @@ def authentication_method_current(*, person: Person, authorize_with=None) -> dic
         "number": confirming.phone_number or None,
         "method_id": str(method.id),
     }
+
+
+def ensure_confirmation_still_valid(*, person: Person, current: dict) -> None:
+    """At approve, under the person's lock: the request may only be confirmed as it was made.
+
+    409 when the person is no longer active (merged into another record), or when the method that
+    confirms the request is no longer theirs as it was: ended, its phone changed, or its third person
+    merged away or without that method.
+    """
+    if person.status != Person.Status.ACTIVE:
+        raise Conflict(PERSON_INACTIVE)
+    try:
+        now_current = authentication_method_current(person=person, authorize_with=current.get("method_id") or None)
+    except ValidationFailed as error:  # the method has ended
+        raise Conflict(METHOD_CHANGED) from error
+    if (now_current["type"], now_current["number"]) != (current.get("type"), current.get("number")):
+        raise Conflict(METHOD_CHANGED)
 
 
 def authentication_method_request_get(*, request_id, client, person_id=None, lock: bool = False):

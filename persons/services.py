@@ -20,10 +20,12 @@ from core.masking import mask_phone
 from persons import rules
 from persons.models import AuthenticationMethod, AuthenticationMethodRequest, Person
 from persons.selectors import (
+    PERSON_INACTIVE,
     authentication_method_current,
     authentication_method_request_get,
     confirmation_documents,
     document_types_of,
+    ensure_confirmation_still_valid,
 )
 from verifications.services import verification_confirm, verification_initialize
 
@@ -303,7 +305,12 @@ def _confirming_method(person: Person) -> dict:
     except Conflict:
         current = None
     if current is None or current["type"] == Type.NA:
-        trusted = person.authentication_methods.active().filter(type=Type.THIRD_PERSON).order_by("started_at").first()
+        trusted = (
+            person.authentication_methods.active()
+            .filter(type=Type.THIRD_PERSON, third_person__status=Person.Status.ACTIVE)
+            .order_by("started_at")
+            .first()
+        )
         if trusted is not None:
             return authentication_method_current(person=person, authorize_with=trusted.id)
         if current is None:
@@ -311,14 +318,15 @@ def _confirming_method(person: Person) -> dict:
     return current
 
 
-def _cancel_open_requests(person: Person, *, now, actor: str) -> None:
-    """A newer request replaces the person's older NEW ones (rows locked, each change recorded)."""
-    for older in AuthenticationMethodRequest.objects.select_for_update().filter(
-        person=person, status=RequestStatus.NEW
-    ):
+def authentication_method_requests_cancel(requests, *, now, actor: str) -> int:
+    """NEW requests among `requests` -> CANCELLED (rows locked, each change recorded); how many."""
+    cancelled = 0
+    for older in requests.select_for_update().filter(status=RequestStatus.NEW):
         older.status, older.updated_at, older.updated_by = RequestStatus.CANCELLED, now, actor
         older.save(update_fields=["status", "updated_at", "updated_by"])
         audit.record(entity=older, property="status", old=RequestStatus.NEW, new=RequestStatus.CANCELLED, actor=actor)
+        cancelled += 1
+    return cancelled
 
 
 @transaction.atomic
@@ -338,13 +346,19 @@ def authentication_method_request_create(
         raise Conflict("Request can not be confirmed: the authentication method is NA")
     documents = _required_documents(person, current=current, requested=requested)
     now = timezone.now()
-    _cancel_open_requests(person, now=now, actor=actor)
+    # A newer request replaces the legal entity's older one; other entities' requests are theirs.
+    authentication_method_requests_cancel(
+        AuthenticationMethodRequest.objects.filter(person=person, legal_entity_id=client.legal_entity_id),
+        now=now,
+        actor=actor,
+    )
     request = AuthenticationMethodRequest.objects.create(
         person=person,
         action=action,
         authentication_method=requested,
         authentication_method_current=current,
         client=client,
+        legal_entity_id=client.legal_entity_id,
         documents=documents,
         expires_at=now + timedelta(days=settings.AUTH_METHOD_REQUEST_TTL_DAYS),
         created_at=now,
@@ -354,18 +368,31 @@ def authentication_method_request_create(
     )
     audit.record(entity=request, property="status", old=None, new=request.status, actor=actor)
     if current["type"] == Type.OTP:
-        verification_initialize(phone_number=current["number"], kind=OTP_KIND, actor=actor)
+        _send_code(request, actor=actor)
     return request
+
+
+def _send_code(request: AuthenticationMethodRequest, *, actor: str) -> None:
+    """A new code for the request (its previous one becomes INACTIVE); only this code approves it."""
+    request.verification = verification_initialize(
+        phone_number=request.authentication_method_current["number"], kind=OTP_KIND, owner=request, actor=actor
+    )
+    request.save(update_fields=["verification"])
 
 
 # --- authentication-method requests: resend and approve ---------------------------------------
 
 
-def _ensure_open(request: AuthenticationMethodRequest, *, now) -> None:
+def _ensure_open(request: AuthenticationMethodRequest, *, now, person: Person | None = None) -> None:
+    """The request may still be confirmed: its person active, itself NEW, its confirming method unchanged."""
+    person = person or request.person
+    if person.status != Person.Status.ACTIVE:  # merged away since the request was made
+        raise Conflict(PERSON_INACTIVE)
     if request.status != RequestStatus.NEW:
         raise Conflict(f"Authentication method request is {request.status}")
     if request.expires_at <= now:
         raise Conflict(f"Authentication method request is {RequestStatus.EXPIRED}")
+    ensure_confirmation_still_valid(person=person, current=request.authentication_method_current)
 
 
 @transaction.atomic
@@ -378,7 +405,7 @@ def authentication_method_request_resend_otp(
     current = request.authentication_method_current
     if current.get("type") != Type.OTP or not current.get("number"):
         raise Conflict("Resend SMS is not allowed for this authentication method")
-    verification_initialize(phone_number=current["number"], kind=OTP_KIND, actor=actor)
+    _send_code(request, actor=actor)
     audit.record(entity=request, property="otp_sent", old=None, new=mask_phone(current["number"]), actor=actor)
     return request
 
@@ -387,7 +414,7 @@ def _check_confirmation(request: AuthenticationMethodRequest, *, verification_co
     """OTP: the code is completed by the verification service (its failed attempt is committed on its own)."""
     current = request.authentication_method_current
     if current.get("type") == Type.OTP:
-        verification_confirm(phone_number=current["number"], code=verification_code, actor=actor)
+        verification_confirm(verification_id=request.verification_id, code=verification_code, actor=actor)
     elif verification_code is not None:
         raise ValidationFailed(
             field="verification_code",
@@ -472,8 +499,8 @@ def authentication_method_request_approve(
     the person and the request, re-checks NEW and applies everything, or nothing.
     """
     request = authentication_method_request_get(person_id=person_id, request_id=request_id, client=client)
-    _ensure_open(request, now=timezone.now())
-    _ensure_third_person_still_fits(request)  # before the code is spent on a doomed approve
+    _ensure_open(request, now=timezone.now())  # these checks come before the code is spent on a doomed approve
+    _ensure_third_person_still_fits(request)
     if request.documents:
         documents_require(owner=request, types=request.documents)
     _check_confirmation(request, verification_code=verification_code, actor=actor)
@@ -483,7 +510,7 @@ def authentication_method_request_approve(
             person_id=person_id, request_id=request_id, client=client, lock=True
         )
         now = timezone.now()
-        _ensure_open(request, now=now)
+        _ensure_open(request, now=now, person=person)
         _ensure_third_person_still_fits(request, person)
         _apply(request, person, now=now, actor=actor)
         request.status, request.updated_at, request.updated_by = RequestStatus.COMPLETED, now, actor

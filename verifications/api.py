@@ -29,16 +29,20 @@ class VerificationViewSet(ClientViewSet):
         request=VerificationInitializeSerializer,
         responses={200: VerificationSerializer, **error_responses(429)},
         description=(
-            "Sends a one-time code by SMS to the phone and makes the phone's older codes inactive. "
-            "The code itself is never returned. Per phone: a limited number of sends per window and a "
-            "cooldown between sends (429 with `Retry-After`)."
+            "Sends a one-time code by SMS to the phone and makes this client's older codes for the phone "
+            "inactive (other clients' codes and the codes of requests are not touched). The code itself is "
+            "never returned. Per phone, whoever asks: a limited number of sends per window and a cooldown "
+            "between sends (429 with `Retry-After`)."
         ),
     )
     def create(self, request):
         serializer = VerificationInitializeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         verification = services.verification_initialize(
-            phone_number=serializer.validated_data["phone_number"], actor=actor_of(request)
+            phone_number=serializer.validated_data["phone_number"],
+            kind="verification",
+            owner=self.client,
+            actor=actor_of(request),
         )
         return EnvelopeResponse(VerificationSerializer(verification).data)
 
@@ -55,7 +59,8 @@ class VerificationViewSet(ClientViewSet):
         description=(
             "Checks the code sent to the phone. 403 `forbidden` with the reason: `Invalid verification code`, "
             "`Verification code expired` or `Maximum attempts exceed` (after the allowed wrong tries even the "
-            "right code is refused). 404 when the phone has no verification."
+            "right code is refused). 404 when this client never asked for a code for the phone (another "
+            "client's codes, and the codes sent for requests, are not reachable here)."
         ),
     )
     @action(detail=True, methods=["patch"], url_path="actions/complete")
@@ -63,14 +68,17 @@ class VerificationViewSet(ClientViewSet):
         serializer = VerificationCompleteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         verification = services.verification_complete(
-            phone_number=phone_number, code=serializer.validated_data["code"], actor=actor_of(request)
+            phone_number=phone_number,
+            code=serializer.validated_data["code"],
+            client=self.client,
+            actor=actor_of(request),
         )
         return EnvelopeResponse(VerificationSerializer(verification).data)
 
     @extend_schema(
         parameters=[PHONE_PARAMETER],
         responses=VerifiedPhoneSerializer,
-        description="200 when the phone number was ever verified, otherwise 404.",
+        description="200 when the phone number was ever verified (by any client or flow), otherwise 404.",
     )
     def retrieve(self, request, phone_number):
         phone_number = selectors.verified_phone_get(phone_number=phone_number)

@@ -4,8 +4,24 @@ from django.db import models
 from django.utils import timezone
 
 
+class Purpose(models.TextChoices):
+    """What a code confirms; each has its own SMS text (templates/sms/<purpose>.txt)."""
+
+    VERIFICATION = "verification"  # a client's own check of a phone (the verification endpoints)
+    AUTHENTICATION_METHOD_REQUEST = "authentication_method_request"
+    MERGE_REQUEST = "merge_request"
+    DECLARATION_REQUEST = "declaration_request"
+    APPROVAL = "approval"
+
+
 class Verification(models.Model):
-    """One one-time code sent to a phone. The code itself is never stored, only its keyed digest."""
+    """One one-time code sent to a phone for one purpose. The code itself is never stored, only its
+    keyed digest.
+
+    A code belongs to whoever asked for it: a `verification` code to the client that called the
+    verification endpoints, any other kind to the request that keeps its id (`<request>.verification`).
+    Nobody else can complete, replace or lock it.
+    """
 
     class Status(models.TextChoices):
         NEW = "NEW"
@@ -16,6 +32,9 @@ class Verification(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     phone_number = models.CharField(max_length=13)
+    kind = models.CharField(max_length=64, choices=Purpose.choices, default=Purpose.VERIFICATION)
+    # the client that asked: the owner of a `verification` code, the request's client otherwise
+    client = models.ForeignKey("core.Client", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     code_digest = models.CharField(max_length=64, editable=False)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.NEW)
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -26,15 +45,18 @@ class Verification(models.Model):
     class Meta:
         ordering = ["-created_at"]
         constraints = [
+            # a client's own codes: one active per phone; a request's code is replaced through the request
             models.UniqueConstraint(
-                fields=["phone_number"],
-                condition=models.Q(status="NEW"),
-                name="verification_one_active_code_per_phone",
+                fields=["client", "phone_number"],
+                condition=models.Q(status="NEW", kind="verification"),
+                name="verification_one_active_code_per_client_phone",
             ),
         ]
         indexes = [
-            # the phone's latest code, and its sends inside the rate-limit window
+            # the phone's sends inside the rate-limit window, and whether it was ever verified
             models.Index(fields=["phone_number", "-created_at"], name="verification_phone_created"),
+            # a client's latest code for a phone (complete)
+            models.Index(fields=["client", "phone_number", "-created_at"], name="verification_client_phone"),
             models.Index(fields=["created_at"], name="verification_created"),
             models.Index(fields=["code_expired_at"], condition=models.Q(status="NEW"), name="verification_new_expiry"),
         ]
@@ -50,13 +72,6 @@ class Verification(models.Model):
 class SmsMessage(models.Model):
     """The log of one SMS. The clear code only lives encrypted in `code_ciphertext` until it is sent."""
 
-    class Kind(models.TextChoices):
-        VERIFICATION = "verification"
-        AUTHENTICATION_METHOD_REQUEST = "authentication_method_request"
-        MERGE_REQUEST = "merge_request"
-        DECLARATION_REQUEST = "declaration_request"
-        APPROVAL = "approval"
-
     class Status(models.TextChoices):
         QUEUED = "QUEUED"
         SENDING = "SENDING"  # claimed by a worker; see sms_requeue_stale
@@ -68,7 +83,7 @@ class SmsMessage(models.Model):
         Verification, null=True, blank=True, on_delete=models.SET_NULL, related_name="sms_messages"
     )
     phone_number_masked = models.CharField(max_length=16)
-    kind = models.CharField(max_length=64, choices=Kind.choices)
+    kind = models.CharField(max_length=64, choices=Purpose.choices)
     body = models.TextField(help_text="The text as sent, with the code masked.")
     code_ciphertext = models.TextField(blank=True, editable=False)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)

@@ -14,9 +14,10 @@ from django.utils import timezone
 from core import audit
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.masking import mask_phone
+from core.models import Client
 from verifications import codes
 from verifications.limits import check_send_limits
-from verifications.models import SmsMessage, Verification
+from verifications.models import Purpose, SmsMessage, Verification
 from verifications.sms import SmsDeliveryError, get_backend
 
 logger = logging.getLogger(__name__)
@@ -54,22 +55,40 @@ def _sms_body(kind: str, code: str) -> str:
     return template.render({"code": code}).strip()
 
 
-@transaction.atomic
-def verification_initialize(
-    *, phone_number: str, kind: str = "verification", actor: str = audit.SYSTEM
-) -> Verification:
-    """Issue a new code for the phone and queue its SMS (sent by a task once this transaction commits).
+def _owner_client(owner):
+    """The client that owns codes of `owner`: the owner itself (a client's own check), or the request's."""
+    return owner if isinstance(owner, Client) else owner.client
 
-    Raises TooManyRequests when the phone's send limits are reached. Older active codes of the phone
-    become INACTIVE. Callers may run this inside their own transaction: if it rolls back, no SMS is sent.
+
+def _replaced_by_new_code(*, owner, kind: str, phone_number: str):
+    """The owner's codes a new one makes INACTIVE: a client's active code for the phone, or the
+    request's current code (whatever phone it went to)."""
+    active = Verification.objects.filter(status=Verification.Status.NEW)
+    if isinstance(owner, Client):
+        return active.filter(kind=kind, client=owner, phone_number=phone_number)
+    return active.filter(pk=owner.verification_id) if owner.verification_id else active.none()
+
+
+@transaction.atomic
+def verification_initialize(*, phone_number: str, kind: str, owner, actor: str = audit.SYSTEM) -> Verification:
+    """Issue a new code for the phone on behalf of `owner` and queue its SMS (sent once this
+    transaction commits).
+
+    `owner` is the client (kind `verification`: the verification endpoints) or the request that asks
+    (any other kind); a request keeps the returned verification's id and passes it to
+    `verification_confirm`. The owner's previous code becomes INACTIVE; nobody else's is touched.
+    Raises TooManyRequests when the phone's send limits are reached: they count every SMS to the
+    phone, whoever asked. Callers may run this inside their own transaction: if it rolls back, no SMS
+    is sent.
     """
-    kind = SmsMessage.Kind(kind)
+    kind = Purpose(kind)
+    if (kind == Purpose.VERIFICATION) != isinstance(owner, Client):
+        raise ValueError("a client owns `verification` codes; every other kind belongs to a request")
     _lock_phone(phone_number)
     now = timezone.now()  # read after the lock, so it is never older than a code issued while we waited
     check_send_limits(phone_number=phone_number, now=now)
 
-    previous = Verification.objects.filter(phone_number=phone_number, status=Verification.Status.NEW).first()
-    if previous is not None:
+    for previous in _replaced_by_new_code(owner=owner, kind=kind, phone_number=phone_number):
         _set_status(previous, Verification.Status.INACTIVE, now=now, actor=actor)
 
     code = codes.generate_code(phone_number=phone_number, unix_time=now.timestamp())
@@ -77,6 +96,8 @@ def verification_initialize(
     verification = Verification.objects.create(
         id=verification_id,
         phone_number=phone_number,
+        kind=kind,
+        client=_owner_client(owner),
         code_digest=codes.code_digest(verification_id=verification_id, code=code),
         code_expired_at=now + timedelta(minutes=settings.OTP_CODE_TTL_MINUTES),
         created_at=now,
@@ -98,40 +119,52 @@ def verification_initialize(
     return verification
 
 
-def verification_complete(*, phone_number: str, code: str, actor: str = audit.SYSTEM) -> Verification:
-    """Check a code against the phone's latest verification; VERIFIED on success.
+def _complete(verifications, *, code: str, actor: str) -> Verification:
+    """Apply one attempt to the latest of `verifications`, locked; NotFound when there is none.
 
-    Raises NotFound("Verification not found") when the phone never had a code, and VerificationFailed
-    with the reason otherwise. A failed attempt is committed before VerificationFailed is raised, so
-    call this OUTSIDE your own transaction.atomic() block: inside it, your rollback would undo the
-    counted attempt and give a guesser unlimited tries.
+    The failed attempt is committed before VerificationFailed is raised, so callers run this OUTSIDE
+    their own transaction.atomic() block: inside it, their rollback would undo the counted attempt
+    and give a guesser unlimited tries.
     """
     with transaction.atomic():
-        verification = (
-            Verification.objects.select_for_update().filter(phone_number=phone_number).order_by("-created_at").first()
-        )
+        verification = verifications.select_for_update().order_by("-created_at").first()
         if verification is None:
             raise NotFound(NOT_FOUND)
         now = timezone.now()  # after the lock: a guess that waited is judged at the time it is applied
         reason = _attempt(verification, code, now=now, actor=actor)
     if reason is not None:
-        logger.info("verification %s for %s failed: %s", verification.pk, mask_phone(phone_number), reason)
+        logger.info("verification %s for %s failed: %s", verification.pk, mask_phone(verification.phone_number), reason)
         raise VerificationFailed(reason)
     return verification
 
 
+def verification_complete(*, phone_number: str, code: str, client: Client, actor: str = audit.SYSTEM) -> Verification:
+    """The verification endpoints' check: the code against the client's own latest code for the phone.
+
+    Raises NotFound("Verification not found") when this client never asked for a code for the phone
+    (another client's codes and the requests' codes do not exist for it), and VerificationFailed with
+    the reason otherwise. Call it outside your transaction (see `_complete`).
+    """
+    mine = Verification.objects.filter(kind=Purpose.VERIFICATION, client=client, phone_number=phone_number)
+    return _complete(mine, code=code, actor=actor)
+
+
 def verification_confirm(
-    *, phone_number: str, code: str | None, field: str = "verification_code", actor: str = audit.SYSTEM
+    *, verification_id, code: str | None, field: str = "verification_code", actor: str = audit.SYSTEM
 ) -> Verification:
-    """verification_complete as the flows' approve actions need it: a missing or refused code is a
-    422 on `field` whose description is the reason (DESIGN §3). Call it outside your transaction."""
+    """The flows' approve check: `code` against the one verification the request keeps.
+
+    A missing or refused code is a 422 on `field` whose description is the reason (Invalid
+    verification code, Verification code expired, Maximum attempts exceed). Call it outside your
+    transaction (see `_complete`).
+    """
     if code is None:
         raise ValidationFailed(field=field, description="Verification code is required", rule="required")
     try:
-        return verification_complete(phone_number=phone_number, code=code, actor=actor)
+        return _complete(Verification.objects.filter(pk=verification_id), code=code, actor=actor)
     except VerificationFailed as error:
         raise ValidationFailed(field=field, description=error.reason) from error
-    except NotFound as error:  # no code was ever sent to this phone: to the patient, a wrong code
+    except NotFound as error:  # the request never had a code (or it was cleaned up): a wrong code
         raise ValidationFailed(field=field, description=INVALID_CODE) from error
 
 

@@ -72,14 +72,17 @@ class AuthenticationMethodFactory(DjangoModelFactory):
 
 
 class AuthenticationMethodRequestFactory(DjangoModelFactory):
+    """By default confirmed OFFLINE by the person's own OFFLINE method."""
+
     class Meta:
         model = AuthenticationMethodRequest
 
-    person = factory.SubFactory(PersonFactory)
+    person = factory.SubFactory(PersonFactory, primary="OFFLINE")
     action = AuthenticationMethodRequest.Action.INSERT
     authentication_method = factory.LazyFunction(lambda: {"type": "NA"})
     authentication_method_current = factory.LazyFunction(lambda: {"type": "OFFLINE", "number": None, "method_id": ""})
     client = None
+    legal_entity_id = factory.LazyAttribute(lambda o: o.client.legal_entity_id)
     expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=1))
     created_by = "test"
     updated_by = "test"

@@ -500,7 +500,7 @@ def test_approve_insert_otp(caller, create, last_code, django_assert_max_num_que
         "authentication_method": {"type": "OTP", "phone_number": "+380976549872", "alias": "mobile"},
     }
     request_id = create(person, body).json()["data"]["id"]
-    with django_assert_max_num_queries(21):
+    with django_assert_max_num_queries(24):
         response = approve(caller, person, request_id, {"verification_code": last_code("+380931234585")})
     assert response.status_code == 201
     assert response.json()["data"] == {"id": request_id, "status": "COMPLETED", "channel": "MIS"}

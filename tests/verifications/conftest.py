@@ -6,11 +6,22 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from core.models import Client
+from core.services import client_create
 from verifications.models import SmsMessage, Verification
 from verifications.services import verification_initialize
 from verifications.sms import locmem
 
 PHONE = "+380501234567"
+
+
+OWN_CLIENT_NAME = "Verifications test MIS"
+
+
+def own_client() -> Client:
+    """The client that owns the test's codes, as the caller of the verification endpoints would."""
+    client = Client.objects.filter(name=OWN_CLIENT_NAME).first()
+    return client or client_create(name=OWN_CLIENT_NAME, scopes=["otp:write", "otp:read"]).client
 
 
 @pytest.fixture(autouse=True)
@@ -34,9 +45,9 @@ def wrong_code(code: str) -> str:
 def issue(django_capture_on_commit_callbacks):
     """Issue a code (its SMS sent on commit, as in production) and return (verification, clear code)."""
 
-    def issue(phone_number: str = PHONE, **kwargs) -> tuple[Verification, str]:
+    def issue(phone_number: str = PHONE, kind: str = "verification", owner=None) -> tuple[Verification, str]:
         with django_capture_on_commit_callbacks(execute=True):
-            verification = verification_initialize(phone_number=phone_number, **kwargs)
+            verification = verification_initialize(phone_number=phone_number, kind=kind, owner=owner or own_client())
         return verification, last_code(phone_number)
 
     return issue

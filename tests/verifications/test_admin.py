@@ -7,7 +7,7 @@ from core.models import Event
 from verifications.models import SmsMessage
 from verifications.services import verification_initialize
 
-from .conftest import PHONE, Gateway, sms_of
+from .conftest import PHONE, Gateway, own_client, sms_of
 
 pytestmark = pytest.mark.django_db
 
@@ -59,7 +59,7 @@ def test_resend_action_requeues_a_failed_sms_and_logs_it(
     with Gateway(plan=[500]) as gateway:
         settings.SMS_HTTP_URL = gateway.url
         with django_capture_on_commit_callbacks(execute=True):
-            verification = verification_initialize(phone_number=PHONE)
+            verification = verification_initialize(phone_number=PHONE, kind="verification", owner=own_client())
         sms = sms_of(verification)
         assert sms.status == SmsMessage.Status.FAILED
         with django_capture_on_commit_callbacks(execute=True):

@@ -10,7 +10,7 @@ from verifications.models import SmsMessage, Verification
 from verifications.services import VerificationFailed, verification_complete, verification_initialize
 from verifications.sms import locmem
 
-from .conftest import PHONE, last_code, wrong_code
+from .conftest import PHONE, last_code, own_client, wrong_code
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -22,9 +22,11 @@ def in_parallel(function, n: int = THREADS) -> list:
 
 
 def test_parallel_wrong_guesses_never_exceed_the_maximum(settings):
-    verification = verification_initialize(phone_number=PHONE)
+    verification = verification_initialize(phone_number=PHONE, kind="verification", owner=own_client())
     code = last_code()
-    results = in_parallel(lambda i: verification_complete(phone_number=PHONE, code=wrong_code(code)))
+    results = in_parallel(
+        lambda i: verification_complete(phone_number=PHONE, code=wrong_code(code), client=own_client())
+    )
     reasons = Counter(r.reason for r in results if isinstance(r, VerificationFailed))
     assert reasons == {"Invalid verification code": settings.OTP_MAX_ATTEMPTS, "Maximum attempts exceed": THREADS - 3}
     verification.refresh_from_db()
@@ -32,10 +34,10 @@ def test_parallel_wrong_guesses_never_exceed_the_maximum(settings):
 
 
 def test_parallel_guesses_with_the_right_one_verify_at_most_once(settings):
-    verification = verification_initialize(phone_number=PHONE)
+    verification = verification_initialize(phone_number=PHONE, kind="verification", owner=own_client())
     code = last_code()
     guesses = [code] + [wrong_code(code)] * (THREADS - 1)
-    results = in_parallel(lambda i: verification_complete(phone_number=PHONE, code=guesses[i]))
+    results = in_parallel(lambda i: verification_complete(phone_number=PHONE, code=guesses[i], client=own_client()))
     verification.refresh_from_db()
     assert verification.attempts <= settings.OTP_MAX_ATTEMPTS
     successes = [r for r in results if isinstance(r, Verification)]

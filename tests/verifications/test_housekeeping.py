@@ -9,7 +9,7 @@ from verifications import housekeeping
 from verifications.models import SmsMessage, Verification
 from verifications.services import verification_complete, verification_initialize
 
-from .conftest import PHONE, sms_of
+from .conftest import PHONE, own_client, sms_of
 
 pytestmark = pytest.mark.django_db
 
@@ -58,7 +58,7 @@ def test_cleanup_deletes_codes_older_than_30_days_and_keeps_the_sms_log(issue, n
 
 def test_cleanup_wipes_encrypted_codes_that_were_never_sent(queue_only, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        verification = verification_initialize(phone_number=PHONE)
+        verification = verification_initialize(phone_number=PHONE, kind="verification", owner=own_client())
     sms = sms_of(verification)
     assert sms.code_ciphertext != ""
     assert "sms codes wiped: 0" in command("cleanup")
@@ -70,7 +70,7 @@ def test_cleanup_wipes_encrypted_codes_that_were_never_sent(queue_only, django_c
 
 def test_cleanup_keeps_verified_codes_so_the_phone_stays_verified(caller, issue, no_send_limits):
     verified, code = issue()
-    verification_complete(phone_number=PHONE, code=code)
+    verification_complete(phone_number=PHONE, code=code, client=own_client())
     Verification.objects.filter(pk=verified.pk).update(created_at=timezone.now() - timedelta(days=400))
     assert "verifications deleted: 0" in command("cleanup")
     assert caller.get(f"/api/verifications/{PHONE}").status_code == 200

@@ -6,18 +6,19 @@ from django.utils import timezone
 
 from core.errors import NotFound, TooManyRequests
 from core.models import Event
-from verifications.models import SmsMessage, Verification
+from tests.persons.factories import AuthenticationMethodRequestFactory
+from verifications.models import Purpose, SmsMessage, Verification
 from verifications.services import VerificationFailed, verification_complete, verification_initialize
 from verifications.sms import locmem
 
-from .conftest import PHONE, sms_of, wrong_code
+from .conftest import PHONE, own_client, sms_of, wrong_code
 
 pytestmark = pytest.mark.django_db
 
 
 def failure(phone_number: str, code: str) -> str:
     with pytest.raises(VerificationFailed) as failed:
-        verification_complete(phone_number=phone_number, code=code)
+        verification_complete(phone_number=phone_number, code=code, client=own_client())
     assert failed.value.message == failed.value.reason
     assert failed.value.status == 403
     return failed.value.reason
@@ -45,17 +46,28 @@ def test_code_is_stored_only_as_a_digest_and_the_log_masks_it(issue):
     assert sms.attempts == 1
     assert sms.code_ciphertext == ""  # wiped once sent
     assert sms.sent_at is not None
-    assert sms.kind == SmsMessage.Kind.VERIFICATION
+    assert sms.kind == Purpose.VERIFICATION
 
 
-def test_kind_labels_the_sms_log(issue):
-    verification, _ = issue(kind="approval")
-    assert sms_of(verification).kind == SmsMessage.Kind.APPROVAL
+def test_a_request_owns_its_code_and_the_sms_says_what_it_confirms(issue):
+    request = AuthenticationMethodRequestFactory(client=own_client(), legal_entity_id=own_client().legal_entity_id)
+    verification, code = issue(kind="authentication_method_request", owner=request)
+    assert (verification.kind, verification.client) == (Purpose.AUTHENTICATION_METHOD_REQUEST, own_client())
+    assert sms_of(verification).kind == Purpose.AUTHENTICATION_METHOD_REQUEST
+    assert locmem.outbox[-1]["body"] == f"eHealth: зміна способу підтвердження ваших дій. Код: {code}"
+
+
+def test_a_client_owns_only_verification_codes_and_a_request_every_other_kind():
+    request = AuthenticationMethodRequestFactory(client=own_client(), legal_entity_id=own_client().legal_entity_id)
+    with pytest.raises(ValueError):
+        verification_initialize(phone_number=PHONE, kind="approval", owner=own_client())
+    with pytest.raises(ValueError):
+        verification_initialize(phone_number=PHONE, kind="verification", owner=request)
 
 
 def test_right_code_verifies(issue):
     verification, code = issue()
-    done = verification_complete(phone_number=PHONE, code=code)
+    done = verification_complete(phone_number=PHONE, code=code, client=own_client())
     assert done.pk == verification.pk
     assert done.status == Verification.Status.VERIFIED
     assert done.active is False
@@ -64,7 +76,7 @@ def test_right_code_verifies(issue):
 
 def test_a_used_code_cannot_be_used_again(issue):
     _, code = issue()
-    verification_complete(phone_number=PHONE, code=code)
+    verification_complete(phone_number=PHONE, code=code, client=own_client())
     assert failure(PHONE, code) == "Invalid verification code"
 
 
@@ -104,7 +116,7 @@ def test_expired_code_is_refused_and_marked_expired(issue):
 
 def test_phone_without_any_code_is_not_found():
     with pytest.raises(NotFound) as missing:
-        verification_complete(phone_number=PHONE, code="1234")
+        verification_complete(phone_number=PHONE, code="1234", client=own_client())
     assert missing.value.message == "Verification not found"
 
 
@@ -117,21 +129,26 @@ def test_new_code_deactivates_the_old_one(issue, no_send_limits):
     assert Verification.objects.filter(phone_number=PHONE, status=Verification.Status.NEW).get() == new
     if old_code != new_code:
         assert failure(PHONE, old_code) == "Invalid verification code"
-    assert verification_complete(phone_number=PHONE, code=new_code).status == Verification.Status.VERIFIED
+    assert (
+        verification_complete(phone_number=PHONE, code=new_code, client=own_client()).status
+        == Verification.Status.VERIFIED
+    )
 
 
 def test_codes_of_other_phones_are_independent(issue):
     _, code = issue()
     issue("+380991112233")
     assert Verification.objects.filter(status=Verification.Status.NEW).count() == 2
-    assert verification_complete(phone_number=PHONE, code=code).status == Verification.Status.VERIFIED
+    assert (
+        verification_complete(phone_number=PHONE, code=code, client=own_client()).status == Verification.Status.VERIFIED
+    )
 
 
 def test_cooldown_between_sends_is_429_with_retry_after(issue, settings):
     settings.OTP_RESEND_COOLDOWN_SECONDS = 30
     issue()
     with pytest.raises(TooManyRequests) as limited:
-        verification_initialize(phone_number=PHONE)
+        verification_initialize(phone_number=PHONE, kind="verification", owner=own_client())
     assert limited.value.message == "A verification code was sent to this phone number moments ago"
     assert limited.value.retry_after in (29, 30)
     assert limited.value.headers == {"Retry-After": str(limited.value.retry_after)}
@@ -145,7 +162,7 @@ def test_send_limit_per_window_is_429_with_retry_after(issue, settings):
     first, _ = issue()
     issue()
     with pytest.raises(TooManyRequests) as limited:
-        verification_initialize(phone_number=PHONE)
+        verification_initialize(phone_number=PHONE, kind="verification", owner=own_client())
     assert limited.value.message == "Too many verification codes were requested for this phone number"
     assert 899 <= limited.value.retry_after <= 900
     # Once the first send leaves the window, the phone may ask again.
@@ -166,7 +183,7 @@ def test_no_sms_when_the_callers_transaction_rolls_back(django_capture_on_commit
         pytest.raises(RuntimeError),
         transaction.atomic(),
     ):
-        verification_initialize(phone_number=PHONE)
+        verification_initialize(phone_number=PHONE, kind="verification", owner=own_client())
         raise RuntimeError("the caller's later step failed")
     assert callbacks == []
     assert locmem.outbox == []
@@ -177,7 +194,7 @@ def test_no_sms_when_the_callers_transaction_rolls_back(django_capture_on_commit
 def test_initialize_and_complete_are_audited(issue, no_send_limits):
     old, _ = issue()
     new, code = issue()
-    verification_complete(phone_number=PHONE, code=code, actor="client:abc")
+    verification_complete(phone_number=PHONE, code=code, client=own_client(), actor="client:abc")
     changes = list(
         Event.objects.filter(entity_type="verifications.verification")
         .order_by("created_at")
@@ -193,4 +210,4 @@ def test_initialize_and_complete_are_audited(issue, no_send_limits):
 
 def test_unknown_kind_is_refused():
     with pytest.raises(ValueError):
-        verification_initialize(phone_number=PHONE, kind="newsletter")
+        verification_initialize(phone_number=PHONE, kind="newsletter", owner=own_client())

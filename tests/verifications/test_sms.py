@@ -20,7 +20,7 @@ from verifications.sms.console import ConsoleBackend
 from verifications.sms.http import HttpBackend
 from verifications.tasks import send_sms
 
-from .conftest import PHONE, Gateway, sms_of
+from .conftest import PHONE, Gateway, own_client, sms_of
 
 pytestmark = pytest.mark.django_db
 
@@ -93,13 +93,15 @@ def test_http_backend_reports_errors_timeouts_and_dead_gateways(http_gateway, se
 
 def test_code_sent_through_the_gateway_completes(http_gateway, django_capture_on_commit_callbacks):
     with http_gateway(Gateway()) as gateway, django_capture_on_commit_callbacks(execute=True):
-        verification = verification_initialize(phone_number=PHONE)
+        verification = verification_initialize(phone_number=PHONE, kind="verification", owner=own_client())
     body = gateway.requests[0]["json"]["body"]
     code = body.rsplit(" ", 1)[1]
     sms = sms_of(verification)
     assert (sms.status, sms.provider_id, sms.attempts) == (SmsMessage.Status.SENT, "msg-1", 1)
     assert code not in sms.body
-    assert verification_complete(phone_number=PHONE, code=code).status == Verification.Status.VERIFIED
+    assert (
+        verification_complete(phone_number=PHONE, code=code, client=own_client()).status == Verification.Status.VERIFIED
+    )
 
 
 def test_failing_gateway_is_retried_with_backoff_until_it_recovers(
@@ -107,7 +109,7 @@ def test_failing_gateway_is_retried_with_backoff_until_it_recovers(
 ):
     with http_gateway(Gateway(plan=[500, 502])) as gateway:
         with django_capture_on_commit_callbacks(execute=True):
-            verification = verification_initialize(phone_number=PHONE)
+            verification = verification_initialize(phone_number=PHONE, kind="verification", owner=own_client())
         [queued] = default_task_backend.results
         assert queued.kwargs == {"sms_id": str(sms_of(verification).pk)}
         assert queued.task.run_after is None
@@ -138,7 +140,7 @@ def test_failing_gateway_is_retried_with_backoff_until_it_recovers(
 def test_running_the_task_twice_sends_once(http_gateway, queue_only, django_capture_on_commit_callbacks):
     with http_gateway(Gateway()) as gateway:
         with django_capture_on_commit_callbacks(execute=True):
-            verification = verification_initialize(phone_number=PHONE)
+            verification = verification_initialize(phone_number=PHONE, kind="verification", owner=own_client())
         kwargs = default_task_backend.results[0].kwargs
         assert send_sms.call(**kwargs) == "SENT"
         assert send_sms.call(**kwargs) == "SENT"
@@ -152,7 +154,7 @@ def test_dead_gateway_fails_after_max_attempts_and_the_admin_can_resend(
     # The immediate task backend runs each retry at once: no waiting in tests.
     with http_gateway(Gateway(plan=[500, 500, 500]), max_attempts=3) as gateway:
         with django_capture_on_commit_callbacks(execute=True):
-            verification = verification_initialize(phone_number=PHONE)
+            verification = verification_initialize(phone_number=PHONE, kind="verification", owner=own_client())
         sms = sms_of(verification)
         assert (sms.status, sms.attempts, sms.error) == (SmsMessage.Status.FAILED, 3, "gateway answered 500")
         assert len(gateway.requests) == 3
@@ -181,8 +183,8 @@ def test_resend_only_failed_sms_of_an_active_code(issue, settings):
 
 def test_sms_of_a_replaced_code_is_not_sent(queue_only, no_send_limits, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        first = verification_initialize(phone_number=PHONE)
-        verification_initialize(phone_number=PHONE)
+        first = verification_initialize(phone_number=PHONE, kind="verification", owner=own_client())
+        verification_initialize(phone_number=PHONE, kind="verification", owner=own_client())
     sms = sms_deliver(sms_id=sms_of(first).pk)
     assert (sms.status, sms.error) == (SmsMessage.Status.FAILED, "The code is no longer active")
 
@@ -208,7 +210,7 @@ def test_a_message_being_sent_is_not_sent_again(http_gateway, queue_only, django
     """A second worker (or a duplicate task) finds the message claimed (SENDING) and leaves it."""
     with http_gateway(Gateway()) as gateway:
         with django_capture_on_commit_callbacks(execute=True):
-            verification = verification_initialize(phone_number=PHONE)
+            verification = verification_initialize(phone_number=PHONE, kind="verification", owner=own_client())
         SmsMessage.objects.filter(verification=verification).update(status=SmsMessage.Status.SENDING)
         assert send_sms.call(**default_task_backend.results[0].kwargs) == "SENDING"
     assert gateway.requests == []
@@ -221,7 +223,7 @@ def test_a_send_abandoned_by_a_dead_worker_is_queued_again_after_its_lease(
 
     with http_gateway(Gateway()) as gateway:
         with django_capture_on_commit_callbacks(execute=True):
-            verification = verification_initialize(phone_number=PHONE)
+            verification = verification_initialize(phone_number=PHONE, kind="verification", owner=own_client())
         sms = sms_of(verification)
         # the worker claimed it, then died before the gateway answered
         SmsMessage.objects.filter(pk=sms.pk).update(status=SmsMessage.Status.SENDING, attempts=1)
