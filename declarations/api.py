@@ -1,4 +1,4 @@
-"""Declaration requests v3 (seed 004): a patient's choice of a family doctor."""
+"""Declaration requests v3: a patient's choice of a family doctor."""
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.decorators import action
@@ -98,7 +98,7 @@ class DeclarationRequestViewSet(ClientViewSet):
             **error_responses(409),
         },
         description=(
-            'Seed 004: `{"verification_code"}` when the request is confirmed by OTP, an empty body otherwise. '
+            '`{"verification_code"}` when the request is confirmed by OTP, an empty body otherwise. '
             "409 `Patient is not verified`; OFFLINE needs the documents uploaded (409); NA with a parent "
             "declaration needs it active (404); 422 `request_malformed` when the doctor is at their declaration "
             "limit. The request becomes APPROVED (`doctor_confirmed`, shareable) with its seed and printout."

@@ -78,7 +78,7 @@ class Declaration(models.Model):
 
 
 class DeclarationRequest(models.Model):
-    """A patient's request to sign a declaration with a doctor (seed 004), confirmed by OTP, documents or NA."""
+    """A patient's request to sign a declaration with a doctor, confirmed by OTP, documents or NA."""
 
     class Status(models.TextChoices):
         NEW = "NEW"

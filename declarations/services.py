@@ -1,4 +1,4 @@
-"""Writes of the declarations app: doctors, and declaration requests (seed 004): create, resend the code,
+"""Writes of the declarations app: doctors, and declaration requests (v3): create, resend the code,
 approve, reject.
 
 Every function is keyword-only, runs in a transaction, locks what it changes and records each change as
@@ -324,7 +324,7 @@ def declaration_request_reject(*, request_id, client: Client | None, actor: str)
     return request
 
 
-# --- approve (seed 004) -----------------------------------------------------------------------
+# --- approve ---------------------------------------------------------------------------------------
 
 
 def _check_body(request: DeclarationRequest, verification_code: str | None) -> None:
@@ -407,7 +407,7 @@ def render_printout(request: DeclarationRequest, *, person: Person, employee: Em
 def declaration_request_approve(
     *, request_id, client: Client | None, verification_code: str | None = None, actor: str = audit.SYSTEM
 ) -> DeclarationRequest:
-    """Seed 004, steps 1-7; all or nothing.
+    """The seven steps of approve; all or nothing.
 
     Not atomic as a whole on purpose: the code is checked first by the verification service's own
     transaction (a wrong guess must count even though this approve fails). Before that, the checks that

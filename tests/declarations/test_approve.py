@@ -1,4 +1,4 @@
-"""Approve of a declaration request (seed 004), step by step; each message verbatim; all or nothing."""
+"""Approve of a declaration request, step by step; each message verbatim; all or nothing."""
 
 import hashlib
 import json

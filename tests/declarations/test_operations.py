@@ -178,3 +178,41 @@ def test_declarations_are_listed_read_only(client, boss, caller):
     assert declaration.declaration_number in client.get("/admin/declarations/declaration/").content.decode()
     page = client.get(f"/admin/declarations/declaration/{declaration.pk}/change/")
     assert page.status_code == 200 and b"Save" not in page.content
+
+
+def test_the_readme_walkthrough(send):
+    """create -> the SMS in the outbox -> approve -> the printout, with the demo data, as the README does it."""
+    from tests.conftest import make_caller
+    from tests.declarations.conftest import URL, last_code
+
+    demo = run("seed_demo")
+    patient, doctor = demo["declaration_requests"]["OTP"]["person_id"], demo["employee"]["id"]
+    caller = make_caller()
+    caller.http.credentials(HTTP_AUTHORIZATION=f"Bearer {demo['access_token']}", HTTP_API_KEY=demo["api_key"])
+    response = send(caller.post, URL, {"person_id": patient, "employee_id": doctor}, format="json")
+    assert response.status_code == 201
+    assert response.json()["urgent"] == {"authentication_method_current": {"type": "OTP", "number": "+38063*****67"}}
+    request_id = response.json()["data"]["id"]
+    assert DeclarationRequest.objects.get(pk=demo["declaration_requests"]["OTP"]["id"]).status == "CANCELLED"
+    code = last_code("+380631234567")
+    approved = caller.patch(f"{URL}/{request_id}/actions/approve", {"verification_code": int(code)}, format="json")
+    assert approved.status_code == 201
+    assert approved.json()["data"]["status_reason"] == "doctor_confirmed"
+    printout = caller.get(f"{URL}/{request_id}").json()["data"]["printout_content"]
+    assert printout.startswith("<!DOCTYPE html>") and "Шевченко Андрій Іванович" in printout
+
+
+def test_merge_approve_cancels_the_merged_persons_declaration_requests(caller, create, send):
+    from tests.declarations.conftest import last_code
+
+    master = PersonFactory(primary__phone_number="+380671112299")
+    duplicate = PersonFactory(primary="NA")
+    request_id = create(duplicate).json()["data"]["id"]
+    body = {"master_person_id": str(master.pk), "merge_person_id": str(duplicate.pk)}
+    merge_id = send(caller.post, "/api/merge_requests", body, format="json").json()["data"]["id"]
+    code = last_code("+380671112299")
+    url = f"/api/merge_requests/{merge_id}/actions/approve"
+    response = caller.patch(url, {"verification_code": code}, format="json")
+    assert response.status_code == 200
+    request = DeclarationRequest.objects.get(pk=request_id)
+    assert (request.status, request.status_reason) == ("CANCELLED", "person_merged")
