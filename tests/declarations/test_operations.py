@@ -216,3 +216,32 @@ def test_merge_approve_cancels_the_merged_persons_declaration_requests(caller, c
     assert response.status_code == 200
     request = DeclarationRequest.objects.get(pk=request_id)
     assert (request.status, request.status_reason) == ("CANCELLED", "person_merged")
+
+
+def test_back_office_groups_see_declarations_and_verifiers_may_resend():
+    from django.contrib.auth.models import Group
+
+    clerks = set(Group.objects.get(name="read-only clerks").permissions.values_list("codename", flat=True))
+    verifiers = set(Group.objects.get(name="verifiers").permissions.values_list("codename", flat=True))
+    assert {"view_employee", "view_declaration", "view_declarationrequest"} <= clerks
+    assert "change_declarationrequest" not in clerks
+    assert {"view_declarationrequest", "change_declarationrequest"} <= verifiers
+
+
+def test_an_employee_added_in_the_admin_goes_through_the_service(client, boss, caller):
+    response = client.post(
+        "/admin/declarations/employee/add/",
+        {
+            "client": caller.client.pk,
+            "last_name": "Мельник",
+            "first_name": "Олег",
+            "second_name": "",
+            "speciality": "THERAPIST",
+            "status": "APPROVED",
+            "declaration_limit": "",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    employee = Employee.objects.get(last_name="Мельник")
+    assert employee.legal_entity_id == caller.client.legal_entity_id
+    assert Event.objects.filter(entity_id=str(employee.pk), property="status", new_value="APPROVED").exists()
