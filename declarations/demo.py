@@ -2,8 +2,11 @@
 
 from datetime import date
 
+from django.utils import timezone
+
 from core.audit import SYSTEM
-from core.errors import TooManyRequests
+from core.demo import created, skipped
+from core.errors import ApiError
 from declarations.models import DeclarationRequest, Employee
 from declarations.services import declaration_request_create, employee_create
 from persons.models import Person
@@ -15,16 +18,21 @@ DOCTOR = {"last_name": "Коваленко", "first_name": "Ірина", "second
 OTP_PATIENT_TAX_ID = "3385700015"
 
 
-def _doctor(client) -> Employee:
-    doctor = Employee.objects.filter(client=client, **DOCTOR).first()
-    return doctor or employee_create(
-        client=client, speciality=Employee.Speciality.FAMILY_DOCTOR, actor=DEMO_ACTOR, **DOCTOR
-    )
+def _doctor(context: dict, client) -> Employee:
+    doctor = Employee.objects.filter(client=client, **DOCTOR).order_by("created_at").first()
+    if doctor is None:
+        speciality = Employee.Speciality.FAMILY_DOCTOR
+        doctor = employee_create(client=client, speciality=speciality, actor=DEMO_ACTOR, **DOCTOR)
+        created(context, f"doctor {doctor}")
+    return doctor
 
 
-def _otp_patient() -> Person:
-    person = Person.objects.filter(tax_id=OTP_PATIENT_TAX_ID).first()
-    return person or person_create(
+def _otp_patient(context: dict) -> Person:
+    person = Person.objects.filter(tax_id=OTP_PATIENT_TAX_ID).order_by("created_at").first()
+    if person is not None:
+        return person
+    created(context, "person Шевченко Андрій")
+    return person_create(
         first_name="Андрій",
         last_name="Шевченко",
         second_name="Іванович",
@@ -38,27 +46,28 @@ def _otp_patient() -> Person:
     )
 
 
-def _open_request(*, person: Person, doctor: Employee, client) -> DeclarationRequest | None:
+def _open_request(context: dict, *, method: str, person: Person, doctor: Employee) -> DeclarationRequest | None:
     request = DeclarationRequest.objects.filter(
-        person=person, employee=doctor, status=DeclarationRequest.Status.NEW
+        person=person, employee=doctor, status=DeclarationRequest.Status.NEW, expires_at__gt=timezone.now()
     ).first()
-    if request is None:
+    if request is None:  # none yet, or the last one was approved, rejected, cancelled or expired since
+        what = f"declaration request ({method})"
         try:
             request = declaration_request_create(
-                person_id=person.pk, employee_id=doctor.pk, client=client, actor=SYSTEM
+                person_id=person.pk, employee_id=doctor.pk, client=context["client"], actor=SYSTEM
             )
-        except TooManyRequests:  # a code went to this phone moments ago: run again later for a new request
-            return None
+            created(context, what)
+        except ApiError as error:  # e.g. a code went to this phone moments ago: the next run makes it
+            skipped(context, what, error)
     return request
 
 
 def seed(context: dict) -> dict:
-    client = context["client"]
-    doctor = _doctor(client)
+    doctor = _doctor(context, context["client"])
     persons = context.get("persons", {})
-    patients = {"OTP": _otp_patient(), "OFFLINE": persons.get("offline"), "NA": persons.get("na")}
+    patients = {"OTP": _otp_patient(context), "OFFLINE": persons.get("offline"), "NA": persons.get("na")}
     requests = {}
     for method, person in patients.items():
-        request = person and _open_request(person=person, doctor=doctor, client=client)
+        request = person and _open_request(context, method=method, person=person, doctor=doctor)
         requests[method] = request and {"id": str(request.pk), "person_id": str(person.pk), "status": request.status}
     return {"employee": {"id": str(doctor.pk), "speciality": doctor.speciality}, "declaration_requests": requests}
