@@ -117,7 +117,11 @@ def test_seed_demo_adds_a_doctor_and_one_open_request_per_method():
         assert request.status == "NEW"
         assert request.confirmation_type == method
         assert str(request.employee_id) == first["employee"]["id"]
+    assert {"declaration request (OTP)", "declaration request (OFFLINE)", "declaration request (NA)"} <= set(
+        first["created"]
+    )
     second = run("seed_demo")  # idempotent
+    assert not [what for what in second["created"] if "declaration" in what or "doctor" in what]
     assert second["employee"] == first["employee"]
     assert second["declaration_requests"] == requests
     assert DeclarationRequest.objects.count() == 3 and Employee.objects.count() == 1
