@@ -347,8 +347,7 @@ def timeline_html(events, *, link_entities: bool = False) -> str:
         )
     body = format_html_join(
         "\n",
-        "<li><time>{}</time> · <strong>{}</strong> {} — {}: "
-        '<span class="was">{}</span> → <span class="now">{}</span></li>',
+        "<li><time>{}</time> · <strong>{}</strong> {} — {}: {} → {}</li>",
         rows,
     )
     return format_html('<ol class="timeline">{}</ol>', body)

@@ -35,6 +35,8 @@ def test_groups_exist_with_their_permissions():
     assert seen <= clerks and seen <= verifiers
     assert not {"change_mergerequest", "resend_smsmessage"} & clerks
     assert {"change_mergerequest", "resend_smsmessage"} <= verifiers
+    assert {"view_employee", "view_declaration", "view_declarationrequest"} <= clerks
+    assert "change_declarationrequest" in verifiers  # resend and expire declaration requests
     assert not {codename for codename in clerks if not codename.startswith("view_")}
 
 

@@ -28,7 +28,7 @@ def test_verification_detail_is_read_only_with_its_audit_events(admin_client, is
     page = admin_client.get(url).content.decode()
     assert "+38050*****67" in page and PHONE not in page
     assert verification.code_digest not in page
-    assert '— → <span class="now">NEW</span>' in page.replace('<span class="was">—</span>', "—")
+    assert "status: — → NEW" in page
     assert 'name="_save"' not in page
     assert admin_client.post(url, {"status": "VERIFIED"}).status_code == 403
 
