@@ -111,3 +111,14 @@ def test_what_a_user_may_not_see_is_not_on_the_start_page(client, attention):
     response = client.get("/admin/")
     assert response.status_code == 200
     assert response.context["start"] == {"attention": [], "charts": [], "chart_days": 14}
+
+
+def test_branded_and_in_ukrainian(client, attention):
+    login(client)
+    english = client.get("/admin/").content.decode()
+    assert "eHealth back office" in english and "What needs attention" in english
+    ukrainian = client.get("/admin/", HTTP_ACCEPT_LANGUAGE="uk").content.decode()
+    assert "Бек-офіс eHealth" in ukrainian and "Що потребує уваги" in ukrainian
+    assert "Особи, що чекають на верифікацію (RULES_TRIGGERED)" in ukrainian
+    listing = client.get("/admin/persons/authenticationmethodrequest/", HTTP_ACCEPT_LANGUAGE="uk").content.decode()
+    assert "Надіслати код повторно" in listing and "юридична особа" in listing
