@@ -104,7 +104,6 @@ def _persons_waiting(request, site) -> list[Item]:
         .annotate(count=Count("pk"), oldest=Min("created_at"))
         .order_by("oldest")
     )
-    oldest_first = model_admin.list_display.index("created_at") + 1
     return [
         Item(
             label=_("Persons waiting for verification (%(reason)s)") % {"reason": row["verification_reason"] or "—"},
@@ -113,7 +112,6 @@ def _persons_waiting(request, site) -> list[Item]:
                 model_admin,
                 verification_status__exact=waiting,
                 verification_reason__exact=row["verification_reason"],
-                o=oldest_first,
             ),
             note=_("the oldest since %(date)s") % {"date": timezone.localtime(row["oldest"]).strftime("%Y-%m-%d")},
         )

@@ -122,7 +122,6 @@ class DeclarationAdmin(LargeTableAdminMixin, CaseSearchMixin, AuditHistoryMixin,
 class DeclarationRequestAdmin(RequestAdminMixin, admin.ModelAdmin):
     list_display = (
         "short_id",
-        "declaration_number",
         "status",
         "person",
         "employee",

@@ -82,6 +82,13 @@ class PersonAdmin(LargeTableAdminMixin, CaseSearchMixin, ReadOnlyAdminMixin, adm
         (_("History"), {"fields": ("created_at", "updated_at", "updated_by", "history")}),
     )
 
+    def get_ordering(self, request):
+        # who waits for a decision is worked through oldest first
+        waiting = Person.VerificationStatus.VERIFICATION_NEEDED
+        if request.GET.get("verification_status__exact") == waiting and "o" not in request.GET:
+            return ("created_at", "pk")
+        return super().get_ordering(request)
+
     @admin.display(description=_("documents"))
     def documents_list(self, obj):
         return list_html(obj.documents, _document_in_words)

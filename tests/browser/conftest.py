@@ -64,3 +64,55 @@ def staff_login(page, live_server, django_user_model):
         return page
 
     return login
+
+
+SCREENSHOTS = os.path.join(os.path.dirname(__file__), "..", "..", "var", "screenshots")
+
+
+@pytest.fixture
+def screenshot(page, request):
+    """`screenshot("name")` saves the page as var/screenshots/<test>-<n>-<name>.png and prints the path."""
+    os.makedirs(SCREENSHOTS, exist_ok=True)
+    taken = []
+
+    def take(name: str) -> str:
+        taken.append(name)
+        path = os.path.abspath(os.path.join(SCREENSHOTS, f"{request.node.name}-{len(taken):02d}-{name}.png"))
+        page.screenshot(path=path, full_page=True)
+        print(f"screenshot: {path}")
+        return path
+
+    return take
+
+
+@pytest.fixture
+def back_office_groups(db):
+    """The groups as the migrations make them. A transactional test's flush removes what data
+    migrations wrote, so they are run again here (on the migration state, as migrate runs them)."""
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+    from django.db.migrations.operations import RunPython
+
+    loader = MigrationLoader(connection)
+    state_apps = loader.project_state().apps
+    for (_app, name), migration in sorted(loader.disk_migrations.items()):
+        if "back_office_groups" not in name:
+            continue
+        for operation in migration.operations:
+            if isinstance(operation, RunPython):
+                operation.code(state_apps, None)
+
+
+@pytest.fixture
+def staff_in(back_office_groups, django_user_model):
+    """`staff_in("verifiers", "olena")`: a staff user of that group, with a name the audit trail shows."""
+    from django.contrib.auth.models import Group
+
+    def make(group: str, username: str, first_name: str = "", last_name: str = ""):
+        user = django_user_model.objects.create_user(
+            username, is_staff=True, first_name=first_name, last_name=last_name
+        )
+        user.groups.add(Group.objects.get(name=group))
+        return user
+
+    return make

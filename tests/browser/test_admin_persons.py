@@ -53,12 +53,12 @@ def test_verifier_marks_a_person_not_verified_with_a_comment(staff_login, live_s
     page.select_option("select[name=action]", "mark_not_verified")
     page.click("button[name=index]")
     page.wait_for_selector("textarea[name=comment]")
-    page.click("input[type=submit][value='Mark NOT_VERIFIED']")  # no comment: the form refuses
+    page.click("input[type=submit][name=confirm]")  # no comment: the form refuses
     assert page.locator("textarea[name=comment]:invalid").count() == 1
     person.refresh_from_db()
     assert person.verification_status == "VERIFICATION_NEEDED"
     page.fill("textarea[name=comment]", "documents do not match")
-    page.click("input[type=submit][value='Mark NOT_VERIFIED']")
+    page.click("input[type=submit][name=confirm]")
     page.wait_for_selector(".messagelist .success")
 
     person.refresh_from_db()
