@@ -119,28 +119,30 @@ def _persons_waiting(request, site) -> list[Item]:
     ]
 
 
+def _counted(request, site, model, *, label: str, where: dict) -> list[Item]:
+    """How many rows match `where`, linked to the list filtered the same way (the filters' parameters
+    are the lookups), if the user may see that list."""
+    model_admin = _admin_of(site, model)
+    if model_admin is None or not model_admin.has_view_permission(request):
+        return []
+    count = model.objects.filter(**where).count()
+    params = {
+        lookup if "__" in lookup else f"{lookup}__exact": _when(value) if hasattr(value, "tzinfo") else value
+        for lookup, value in where.items()
+    }
+    return [Item(label=label, count=count, url=_changelist(model_admin, **params))]
+
+
 def _sms_failed(request, site, now) -> list[Item]:
     from verifications.models import SmsMessage
 
-    model_admin = _admin_of(site, SmsMessage)
-    if model_admin is None or not model_admin.has_view_permission(request):
-        return []
-    since = now - SMS_FAILED_WITHIN
-    failed = SmsMessage.Status.FAILED
-    count = SmsMessage.objects.filter(status=failed, created_at__gte=since).count()
-    url = _changelist(model_admin, status__exact=failed, created_at__gte=_when(since))
-    return [Item(label=_("SMS failed in the last day"), count=count, url=url)]
+    where = {"status": SmsMessage.Status.FAILED, "created_at__gte": now - SMS_FAILED_WITHIN}
+    return _counted(request, site, SmsMessage, label=_("SMS failed in the last day"), where=where)
 
 
 def _jobs_stuck(request, site, now) -> list[Item]:
-    model_admin = _admin_of(site, Job)
-    if model_admin is None or not model_admin.has_view_permission(request):
-        return []
-    before = now - JOB_PENDING_LONGER_THAN
-    pending = Job.Status.PENDING
-    count = Job.objects.filter(status=pending, created_at__lt=before).count()
-    url = _changelist(model_admin, status__exact=pending, created_at__lt=_when(before))
-    return [Item(label=_("Jobs pending longer than a minute"), count=count, url=url)]
+    where = {"status": Job.Status.PENDING, "created_at__lt": now - JOB_PENDING_LONGER_THAN}
+    return _counted(request, site, Job, label=_("Jobs pending longer than a minute"), where=where)
 
 
 def _requests_expiring(model_admin, now) -> list[Item]:

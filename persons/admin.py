@@ -6,7 +6,6 @@ from django.contrib import admin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db.models import Q
 from django.template.response import TemplateResponse
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import (
@@ -56,6 +55,16 @@ def _document_in_words(document: dict) -> str:
 
 def _phone_in_words(phone: dict) -> str:
     return f"{phone.get('type', '?')}: {mask_phone(phone.get('number')) or '-'}"
+
+
+def _verify_action(status: str, *, comment_required: bool, title, description):
+    """An action setting `status` by hand, through the page that asks for the comment."""
+
+    @admin.action(description=description, permissions=["verify"], location=BOTH_PLACES)
+    def action(self, request, queryset):
+        return self._verify(request, queryset, status=status, comment_required=comment_required, title=str(title))
+
+    return action
 
 
 @admin.register(Person)
@@ -139,33 +148,18 @@ class PersonAdmin(LargeTableAdminMixin, CaseSearchMixin, ReadOnlyAdminMixin, adm
         }
         return TemplateResponse(request, "admin/persons/person/verify.html", context)
 
-    @admin.action(
+    mark_verified = _verify_action(
+        Person.VerificationStatus.VERIFIED,
+        comment_required=False,
+        title=_("Verify person"),
         description=_("Verify person (VERIFIED, with an optional comment)"),
-        permissions=["verify"],
-        location=BOTH_PLACES,
     )
-    def mark_verified(self, request, queryset):
-        return self._verify(
-            request,
-            queryset,
-            status=Person.VerificationStatus.VERIFIED,
-            comment_required=False,
-            title=gettext("Verify person"),
-        )
-
-    @admin.action(
+    mark_not_verified = _verify_action(
+        Person.VerificationStatus.NOT_VERIFIED,
+        comment_required=True,
+        title=_("Mark not verified"),
         description=_("Mark not verified (NOT_VERIFIED, a comment is required)"),
-        permissions=["verify"],
-        location=BOTH_PLACES,
     )
-    def mark_not_verified(self, request, queryset):
-        return self._verify(
-            request,
-            queryset,
-            status=Person.VerificationStatus.NOT_VERIFIED,
-            comment_required=True,
-            title=gettext("Mark not verified"),
-        )
 
 
 @admin.register(AuthenticationMethodRequest)

@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from core import audit
 from core.admin import CappedCountPaginator, actor_names, request_admins, timeline_html, value_in_words
 from core.errors import Conflict
 from core.housekeeping import NOT_STALE, request_expire_now
@@ -236,22 +237,12 @@ def test_a_persons_trail_shows_who_did_what_and_links_the_request(client, caller
     user = staff(client, "verifiers")
     request = otp_request(caller)
     person = request.person
-    Event.objects.create(
-        entity_type="persons.authenticationmethodrequest",
-        entity_id=str(request.pk),
-        property="status",
-        old_value="NEW",
-        new_value="COMPLETED",
-        actor=f"client:{caller.client.client_id}",
-    )
-    Event.objects.create(
-        entity_type="persons.person",
-        entity_id=str(person.pk),
-        property="verification_status",
-        old_value="VERIFICATION_NEEDED",
-        new_value="VERIFIED",
-        actor=f"user:{user.pk}",
-    )
+    changes = [
+        (request, "status", "NEW", "COMPLETED", f"client:{caller.client.client_id}"),
+        (person, "verification_status", "VERIFICATION_NEEDED", "VERIFIED", f"user:{user.pk}"),
+    ]
+    for entity, prop, old, new, actor in changes:
+        audit.record(entity=entity, property=prop, old=old, new=new, actor=actor)
     html = client.get(f"/admin/persons/person/{person.pk}/change/").content.decode()
     assert "<strong>Olena</strong>" in html
     assert "verification status" in html and "VERIFIED" in html
