@@ -519,7 +519,10 @@ class EventAdmin(LargeTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
 
     def get_changelist_instance(self, request):
         changelist = super().get_changelist_instance(request)
-        self._names = actor_names({event.actor for event in changelist.result_list})
+        # one lookup of the names for the page, kept on its rows (the admin instance is shared by threads)
+        names = actor_names({event.actor for event in changelist.result_list})
+        for event in changelist.result_list:
+            event.actor_name = names.get(event.actor, event.actor)
         return changelist
 
     @admin.display(description=_("record"))
@@ -537,8 +540,7 @@ class EventAdmin(LargeTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=_("who"))
     def who(self, obj):
-        names = getattr(self, "_names", None) or actor_names({obj.actor})
-        return names.get(obj.actor, obj.actor)
+        return getattr(obj, "actor_name", None) or actor_names({obj.actor})[obj.actor]
 
 
 @admin.register(Job)

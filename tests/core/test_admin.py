@@ -253,3 +253,13 @@ def test_a_persons_trail_shows_who_did_what_and_links_the_request(client, caller
 
 def test_timeline_of_nothing():
     assert timeline_html([]) == "-"
+
+
+def test_the_event_log_reads_in_words(admin_client, caller):
+    user = User.objects.create_user("v2", first_name="Olena", last_name="Koval")
+    request = otp_request(caller)
+    audit.record(entity=request, property="otp_sent", old=None, new="+38093*****85", actor=f"user:{user.pk}")
+    html = admin_client.get("/admin/core/event/").content.decode()
+    assert "Olena Koval" in html and "code sent to" in html and "— → +38093*****85" in html
+    assert f"{REQUESTS}{request.pk}/change/" in html
+    assert PHONE not in html
