@@ -67,9 +67,28 @@ class EventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Job)
-class JobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class JobAdmin(AuditHistoryMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("id", "kind", "status", "status_code", "client", "eta", "created_at")
-    list_filter = ("status", "kind")
+    list_filter = ("status", "kind", ("created_at", admin.DateFieldListFilter))
     search_fields = ("=id",)
     date_hierarchy = "created_at"
     list_select_related = ("client",)
+    show_full_result_count = False
+    fieldsets = (
+        (None, {"fields": ("id", "kind", "status", "client", "eta")}),
+        ("Result", {"fields": ("status_code", "response_data", "error")}),
+        ("History", {"fields": ("created_at", "updated_at", "history")}),
+    )
+    readonly_fields = (
+        "id",
+        "kind",
+        "status",
+        "client",
+        "eta",
+        "status_code",
+        "response_data",
+        "error",
+        "created_at",
+        "updated_at",
+        "history",
+    )
