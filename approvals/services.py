@@ -135,6 +135,13 @@ def approval_create(
     return approval
 
 
+def _require_confirmable(approval: Approval, *, person: Person) -> None:
+    """The patient still active and confirming as when the approval was made; the doctor still working."""
+    ensure_confirmation_still_valid(person=person, current=approval.authentication_method_current)
+    if not approval.granted_to.is_active:  # dismissed since the approval was made
+        raise Conflict(EMPLOYEE_NOT_ACTIVE)
+
+
 def approval_activate(*, patient_id, approval_id, client: Client, code: str | None, actor: str) -> Approval:
     """NEW -> active, confirmed by the approval's own code (OTP) or the uploaded consent scan (OFFLINE).
 
@@ -144,8 +151,7 @@ def approval_activate(*, patient_id, approval_id, client: Client, code: str | No
     """
     approval = approval_get(client=client, patient_id=patient_id, approval_id=approval_id)
     _require_new(approval, now=timezone.now())
-    current = approval.authentication_method_current
-    ensure_confirmation_still_valid(person=approval.patient, current=current)  # before the code is spent
+    _require_confirmable(approval, person=approval.patient)  # before the code is spent
     if approval.confirmation_type == Type.OTP:
         verification_confirm(verification_id=approval.verification_id, code=code, field="code", actor=actor)
     else:
@@ -158,7 +164,7 @@ def approval_activate(*, patient_id, approval_id, client: Client, code: str | No
         person = Person.objects.select_for_update().get(pk=approval.patient_id)
         approval = approval_get(client=client, patient_id=patient_id, approval_id=approval_id, lock=True)
         _require_new(approval, now=timezone.now())
-        ensure_confirmation_still_valid(person=person, current=current)
+        _require_confirmable(approval, person=person)
         _set_status(approval, Status.ACTIVE, actor=actor)
     return approval
 

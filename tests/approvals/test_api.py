@@ -277,6 +277,15 @@ def test_activate_rechecks_the_person_and_the_method(caller, patient, create):
     assert approval.status == "new" and approval.verification.status == "NEW"  # the code was not spent
 
 
+def test_activate_for_a_doctor_dismissed_meanwhile_is_409(caller, patient, create, doctor):
+    approval = create(patient)
+    doctor.__class__.objects.filter(pk=doctor.pk).update(status="DISMISSED")
+    assert error(caller.patch(url(patient, approval), {"code": code_of(PHONE)}, format="json")) == (
+        409,
+        "Employee is not active",
+    )
+
+
 def test_activate_offline_needs_the_uploaded_consent(caller, doctor, send):
     patient = offline_patient()
     approval_id = send(caller.post, url(patient), body(doctor), format="json").json()["data"]["id"]
