@@ -38,8 +38,8 @@ def task_result(status: str, *, started_ago=None, finished_ago=None) -> DBTaskRe
         task_path="verifications.tasks.send_sms",
         backend_name="default",
         run_after=get_date_max(),
-        started_at=started_ago is not None and now - started_ago or None,
-        finished_at=finished_ago is not None and now - finished_ago or None,
+        started_at=now - started_ago if started_ago is not None else None,
+        finished_at=now - finished_ago if finished_ago is not None else None,
     )
 
 
