@@ -151,3 +151,12 @@ def test_admin_resends_the_code(client, caller, patient, create):
     )
     assert response.status_code == 302
     assert Event.objects.filter(entity_id=str(approval.pk), property="otp_sent").count() == 2
+
+
+def test_back_office_groups_see_approvals_and_jobs():
+    from django.contrib.auth.models import Group
+
+    clerks = set(Group.objects.get(name="read-only clerks").permissions.values_list("codename", flat=True))
+    verifiers = set(Group.objects.get(name="verifiers").permissions.values_list("codename", flat=True))
+    assert {"view_approval", "view_job"} <= clerks and "change_approval" not in clerks
+    assert {"view_approval", "view_job", "change_approval"} <= verifiers
