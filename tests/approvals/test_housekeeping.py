@@ -160,3 +160,9 @@ def test_back_office_groups_see_approvals_and_jobs():
     verifiers = set(Group.objects.get(name="verifiers").permissions.values_list("codename", flat=True))
     assert {"view_approval", "view_job"} <= clerks and "change_approval" not in clerks
     assert {"view_approval", "view_job", "change_approval"} <= verifiers
+
+
+def test_merge_approve_finds_the_approvals_plug_in():
+    from core.discovery import app_modules
+
+    assert ("approvals", merging) in list(app_modules("merging"))
