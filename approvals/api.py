@@ -12,7 +12,7 @@ from approvals.serializers import (
     ApprovalFilterSerializer,
     ApprovalSerializer,
 )
-from core.api import JobSerializer
+from core.api import JobSerializer, JobStateSerializer
 from core.audit import actor_of
 from core.documents import document_upload_urls
 from core.responses import EnvelopeResponse
@@ -120,7 +120,7 @@ class ApprovalViewSet(ClientViewSet):
         responses={
             201: OpenApiResponse(ApprovalSerializer, description="`APPROVAL_RESEND_MODE=sync`: the code was resent"),
             202: OpenApiResponse(
-                JobSerializer,
+                JobStateSerializer,
                 description="`APPROVAL_RESEND_MODE=async` (default): poll `GET /api/jobs/{id}` (`job:read`); when "
                 "processed, its `response_data` is the approval the synchronous mode answers",
             ),
