@@ -22,7 +22,16 @@ $(BIN)/.installed: requirements.txt requirements-dev.txt
 
 install: $(BIN)/.installed
 
-run: install
+# The first `make run` writes a development .env (never committed): DEBUG on and a generated key, which
+# every `manage.py` command typed by hand beside `make run` then reads too. An existing .env is kept.
+.env:
+	@umask 077; { echo "# Development settings, written by the first \`make run\` (see .env.example for the rest)."; \
+	  echo "DEBUG=true"; \
+	  echo "SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')"; \
+	} > $@
+	@echo "Wrote .env for development (DEBUG=true, a generated SECRET_KEY)."
+
+run: install .env
 	DEBUG=true $(BIN)/python manage.py migrate --no-input
 	DEBUG=true $(BIN)/python manage.py seed_demo
 	@echo "Web: http://127.0.0.1:$(PORT)/  (API docs /api/docs/, admin /admin/)  Ctrl-C stops both."
@@ -46,7 +55,7 @@ format: install
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache
 
-# Load benchmark (DESIGN §8): a fresh PostgreSQL database `ehealth_bench`, gunicorn, locust headless.
+# Load benchmark (see the README): a fresh PostgreSQL database `ehealth_bench`, gunicorn, locust headless.
 bench: install
 	$(BIN)/python -m pip install --quiet -r requirements-bench.txt
 	su postgres -c "dropdb --if-exists ehealth_bench" 2>/dev/null || true

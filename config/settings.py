@@ -1,8 +1,14 @@
 """Settings, all read from the environment (see .env.example for every variable)."""
 
+import warnings
 from pathlib import Path
 
 import environ
+from django.core.checks.security.base import (
+    SECRET_KEY_INSECURE_PREFIX,
+    SECRET_KEY_MIN_LENGTH,
+    SECRET_KEY_MIN_UNIQUE_CHARACTERS,
+)
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.utils import get_random_secret_key
 
@@ -16,6 +22,20 @@ environ.Env.read_env(BASE_DIR / ".env")
 
 DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default="")
+
+
+def _weak_secret_key(key: str) -> str | None:
+    """Why a key must not sign anything in production (None when it may): Django's own idea of a weak
+    key, and what a copied example leaves behind (a comment, a placeholder with spaces)."""
+    if key.startswith(SECRET_KEY_INSECURE_PREFIX):
+        return f"it starts with {SECRET_KEY_INSECURE_PREFIX!r}, like the keys `startproject` publishes"
+    if len(key) < SECRET_KEY_MIN_LENGTH or len(set(key)) < SECRET_KEY_MIN_UNIQUE_CHARACTERS:
+        return f"it is shorter than {SECRET_KEY_MIN_LENGTH} characters or too repetitive"
+    if key.startswith("#") or any(char.isspace() for char in key):
+        return "it contains spaces or starts with '#' (a comment copied as the value?)"
+    return None
+
+
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
@@ -27,6 +47,11 @@ if not SECRET_KEY:
         _dev_key_file.write_text(get_random_secret_key())
         _dev_key_file.chmod(0o600)
     SECRET_KEY = _dev_key_file.read_text().strip()
+elif not DEBUG and (_weakness := _weak_secret_key(SECRET_KEY)):
+    raise ImproperlyConfigured(
+        f"SECRET_KEY is not fit for use when DEBUG is off: {_weakness}. Generate one with "
+        "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`."
+    )
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -117,12 +142,13 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {
-        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-        if DEBUG
-        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
-    },
+    # Hashed, compressed names once `collectstatic` has written its manifest; before that (a fresh
+    # checkout, DEBUG on or off) plain names, served by WhiteNoise straight from the apps' folders.
+    "staticfiles": {"BACKEND": "core.staticfiles.StaticFilesStorage"},
 }
+WHITENOISE_USE_FINDERS = DEBUG or not (STATIC_ROOT / "staticfiles.json").exists()
+if WHITENOISE_USE_FINDERS:  # STATIC_ROOT may not exist yet, and need not: say nothing about it
+    warnings.filterwarnings("ignore", message="No directory at: ", category=UserWarning)
 
 LOGIN_URL = "/admin/login/"
 
@@ -205,7 +231,13 @@ TASK_RESULT_RETENTION_DAYS = env.int("TASK_RESULT_RETENTION_DAYS", default=7)
 TEST_JOB_DELAY_SECONDS = env.float("TEST_JOB_DELAY_SECONDS", default=0.0)
 
 # --- Domain -----------------------------------------------------------------------------------
-SMS_BACKEND = env.str("SMS_BACKEND", default="file")
+# Development writes each SMS to a file; production must say how SMS reach patients (see core/checks.py).
+SMS_BACKEND = env.str("SMS_BACKEND", default="file" if DEBUG else "")
+if not SMS_BACKEND:
+    raise ImproperlyConfigured(
+        "SMS_BACKEND must be set when DEBUG is off: `http` (with SMS_HTTP_URL) sends real SMS; "
+        "`file` and `console` only write them down, with their codes in clear."
+    )
 SMS_FILE_PATH = env.path("SMS_FILE_PATH", default=str(VAR_DIR / "sms-outbox.jsonl"))
 SMS_HTTP_URL = env.str("SMS_HTTP_URL", default="")
 SMS_HTTP_TOKEN = env.str("SMS_HTTP_TOKEN", default="")
@@ -265,3 +297,5 @@ LOGGING = {
 
 # Password of the `admin` user that `seed_demo` creates (random and printed once when unset).
 DEMO_ADMIN_PASSWORD = env.str("DEMO_ADMIN_PASSWORD", default="")
+# Development only: the demo client's clear secret, API key and token, so each `seed_demo` prints the same.
+DEMO_CREDENTIALS_FILE = VAR_DIR / "demo-credentials.json"

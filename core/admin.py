@@ -1,3 +1,4 @@
+import re
 from collections.abc import Callable
 
 from django.contrib import admin, messages
@@ -19,6 +20,29 @@ class ReadOnlyAdminMixin:
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+_WHOLE_PHONE = re.compile(r"^(?:\+?380)?([0-9]{9})$")
+
+
+def whole_phone(term: str) -> str | None:
+    """A search term that is a whole phone number (`+380501234567`, or its nine national digits) as
+    stored, else None. Only whole numbers are searched: a clerk must not rebuild one digit by digit."""
+    match = _WHOLE_PHONE.match(term.replace(" ", ""))
+    return f"+380{match.group(1)}" if match else None
+
+
+class PhoneSearchMixin:
+    """The admin search also finds records by a whole phone number at `phone_search_lookup`."""
+
+    phone_search_lookup = ""
+
+    def get_search_results(self, request, queryset, search_term):
+        phone = whole_phone(search_term.strip())
+        if phone is not None:
+            matching = queryset.model.objects.filter(**{self.phone_search_lookup: phone}).values("pk")
+            return queryset.filter(pk__in=matching), False
+        return super().get_search_results(request, queryset, search_term)
 
 
 def audit_events_html(*objects):

@@ -1,4 +1,8 @@
+import hashlib
+
+from django.utils import timezone
 from oauth2_provider.contrib.rest_framework import OAuth2Authentication
+from oauth2_provider.models import get_access_token_model
 from rest_framework import exceptions
 
 API_KEY_REQUIRED = "API-KEY header required"
@@ -6,19 +10,35 @@ INVALID_API_KEY = "Invalid api key"
 INVALID_TOKEN = "Invalid or expired access token"
 
 
+def access_token_for(value: str):
+    """The unexpired access token with this bearer value, with its client: one indexed lookup.
+
+    django-oauth-toolkit stores only the SHA-256 checksum of a token; this is the lookup its own
+    validator makes, without parsing the whole request through oauthlib first.
+    """
+    checksum = hashlib.sha256(value.encode()).hexdigest()
+    token = get_access_token_model().objects.select_related("application").filter(token_checksum=checksum).first()
+    if token is None or token.expires <= timezone.now() or token.application is None:
+        return None
+    return token
+
+
 class ClientTokenAuthentication(OAuth2Authentication):
-    """A bearer token of django-oauth-toolkit plus the `Api-key` header of the token's own client."""
+    """A bearer token of django-oauth-toolkit plus the `Api-key` header of the token's own client.
+
+    Tokens restricted to a resource (RFC 8707) are not issued here, so none is accepted.
+    """
 
     def authenticate(self, request):
-        result = super().authenticate(request)
-        if result is None:
-            if request.headers.get("Authorization", "").lower().startswith("bearer "):
-                raise exceptions.AuthenticationFailed(INVALID_TOKEN)
+        scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer":
             return None
+        token = access_token_for(value.strip())
+        if token is None or token.resource or not token.application.is_usable(request):
+            raise exceptions.AuthenticationFailed(INVALID_TOKEN)
         api_key = request.headers.get("Api-key")
         if not api_key:
             raise exceptions.AuthenticationFailed(API_KEY_REQUIRED)
-        token = result[1]
         if not token.application.has_api_key(api_key):
             raise exceptions.AuthenticationFailed(INVALID_API_KEY)
-        return result
+        return token.user, token

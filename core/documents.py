@@ -1,4 +1,4 @@
-"""Scanned documents for OFFLINE confirmation (DESIGN §4.6).
+"""Scanned documents for OFFLINE confirmation.
 
 Each required document has a fixed storage name derived from its owner (a request) and its type,
 so "uploaded" simply means "the storage has that name". A client gets a signed, expiring URL per

@@ -39,7 +39,7 @@ class Client(AbstractApplication):
 
 
 class Event(models.Model):
-    """An audit record of one state change (the seeds' StateChangeEvent)."""
+    """An audit record of one state change (what the registry calls a StateChangeEvent)."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     entity_type = models.CharField(max_length=64)
@@ -59,7 +59,7 @@ class Event(models.Model):
 
 
 class Job(models.Model):
-    """The state of an asynchronous operation a client started (DESIGN §4.5)."""
+    """The state of an asynchronous operation a client started."""
 
     class Status(models.TextChoices):
         PENDING = "pending"

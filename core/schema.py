@@ -87,10 +87,14 @@ class StrictSerializerExtension(OpenApiSerializerExtension):
 
 class ClientTokenAuthenticationScheme(OpenApiAuthenticationExtension):
     target_class = "core.authentication.ClientTokenAuthentication"
-    name = ["oauth2", "ApiKey"]
+    name = ["oauth2", "bearer", "ApiKey"]
 
     def get_security_requirement(self, auto_schema):
-        return {"oauth2": required_scopes(auto_schema.view) or [], "ApiKey": []}
+        # Either way to hold a token (an OAuth2 flow, or a bearer token pasted as is), always with the key.
+        return [
+            {"oauth2": required_scopes(auto_schema.view) or [], "ApiKey": []},
+            {"bearer": [], "ApiKey": []},
+        ]
 
     def get_security_definition(self, auto_schema):
         from drf_spectacular.settings import spectacular_settings
@@ -108,6 +112,11 @@ class ClientTokenAuthenticationScheme(OpenApiAuthenticationExtension):
         }
         return [
             {"type": "oauth2", "flows": flows},
+            {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "An access token from `/oauth/token/`, `issue_token` or `seed_demo`, pasted as is.",
+            },
             {
                 "type": "apiKey",
                 "in": "header",

@@ -7,7 +7,7 @@ from django.contrib import admin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.template.response import TemplateResponse
 
-from core.admin import AuditHistoryMixin, ReadOnlyAdminMixin, apply_service, audit_events_html
+from core.admin import AuditHistoryMixin, PhoneSearchMixin, ReadOnlyAdminMixin, apply_service, audit_events_html
 from core.masking import mask_phone
 from persons.models import AuthenticationMethod, AuthenticationMethodRequest, Person
 from persons.services import authentication_method_request_resend_otp, person_verify
@@ -40,7 +40,7 @@ class NotVerifiedForm(forms.Form):
 
 
 @admin.register(Person)
-class PersonAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class PersonAdmin(PhoneSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
         "id",
         "last_name",
@@ -52,7 +52,8 @@ class PersonAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     )
     list_filter = ("status", "verification_status", "verification_reason")
     search_fields = ("last_name",)
-    search_help_text = "A person id, a tax id, the last digits of a phone, or a last name"
+    phone_search_lookup = "authentication_methods__phone_number"
+    search_help_text = "A person id, a tax id, a whole phone number (+380 and nine digits), or a last name"
     show_full_result_count = False
     inlines = [AuthenticationMethodInline]
     actions = ["mark_verified", "mark_not_verified"]
@@ -94,10 +95,6 @@ class PersonAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             pass
         if term.isdigit() and len(term) == 10:
             return queryset.filter(tax_id=term), False
-        if term.isdigit() and len(term) <= 9:
-            # the last digits of a phone: of an authentication method, or of a listed phone
-            ids = AuthenticationMethod.objects.filter(phone_number__endswith=term).values("person_id")
-            return queryset.filter(pk__in=ids), False
         return super().get_search_results(request, queryset, term)
 
     @admin.display(description="phones")

@@ -1,4 +1,4 @@
-"""Persons API: intake, reads, manual verification, and authentication-method requests (seed 003)."""
+"""Persons API: intake, reads, manual verification, and authentication-method requests."""
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.decorators import action

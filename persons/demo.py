@@ -5,22 +5,25 @@ from datetime import date
 from django.utils import timezone
 
 from core.audit import SYSTEM
-from core.errors import TooManyRequests
+from core.demo import created, skipped
+from core.errors import ApiError
 from persons.models import AuthenticationMethod, AuthenticationMethodRequest, Person
 from persons.services import authentication_method_request_create, person_create
 
 DEMO_ACTOR = "demo"
 
 
-def _person(*, lookup: dict, **data) -> Person:
-    person = Person.objects.filter(**lookup).first()
+def _person(context: dict, *, lookup: dict, **data) -> Person:
+    person = Person.objects.filter(**lookup).order_by("created_at").first()
     if person is None:
         person = person_create(**lookup, **data, actor=DEMO_ACTOR)
+        created(context, f"person {person.last_name} {person.first_name}")
     return person
 
 
 def seed(context: dict) -> dict:
     otp = _person(
+        context,
         lookup={"tax_id": "3346812319"},
         first_name="Петро",
         last_name="Іванов",
@@ -32,6 +35,7 @@ def seed(context: dict) -> dict:
         authentication_methods=[{"type": "OTP", "phone_number": "+380503410870", "alias": "mobile"}],
     )
     offline = _person(
+        context,
         lookup={"last_name": "Коваль", "first_name": "Олена", "birth_date": date(1985, 3, 2)},
         gender="FEMALE",
         no_tax_id=True,
@@ -39,6 +43,7 @@ def seed(context: dict) -> dict:
         authentication_methods=[{"type": "OFFLINE"}],
     )
     child = _person(
+        context,
         lookup={"last_name": "Іванова", "first_name": "Марія", "birth_date": date(2018, 4, 12)},
         gender="FEMALE",
         no_tax_id=True,
@@ -53,7 +58,7 @@ def seed(context: dict) -> dict:
     request = AuthenticationMethodRequest.objects.filter(
         person=otp, status="NEW", expires_at__gt=timezone.now()
     ).first()
-    if request is None:
+    if request is None:  # none yet, or the last one was approved, rejected or expired since
         try:
             request = authentication_method_request_create(
                 person_id=otp.id,
@@ -62,8 +67,9 @@ def seed(context: dict) -> dict:
                 client=context["client"],
                 actor=SYSTEM,
             )
-        except TooManyRequests:  # a code went to this phone moments ago: run again later for a new request
-            request = None
+            created(context, "authentication-method request")
+        except ApiError as error:  # e.g. a code went to this phone moments ago: the next run makes it
+            skipped(context, "authentication-method request", error)
     from persons import merge_demo
 
     return {

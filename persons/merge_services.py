@@ -1,4 +1,4 @@
-"""Writes of merge requests (DESIGN §4.2, seed 000): create, resend the code, approve, reject, expire."""
+"""Writes of merge requests (seed 000): create, resend the code, approve, reject, expire."""
 
 import uuid
 from datetime import datetime, timedelta

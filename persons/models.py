@@ -131,7 +131,7 @@ class AuthenticationMethod(models.Model):
 
 
 class AuthenticationMethodRequest(models.Model):
-    """A request to add, change or remove a person's authentication method (seed 003)."""
+    """A request to add, change or remove a person's authentication method."""
 
     class Action(models.TextChoices):
         INSERT = "INSERT"

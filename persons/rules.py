@@ -117,7 +117,7 @@ def rules_02_05_hold(
 def verification_after_insert(
     *, method_type: str, current_status: str, rules_held: list[str]
 ) -> tuple[str, str] | None:
-    """Rule 01 of seed 003 on approve of an INSERT: the new (status, reason), or None when nothing changes.
+    """Rule 01 (the method itself) on approve of an INSERT: the new (status, reason), or None when nothing changes.
 
     OFFLINE → VERIFICATION_NEEDED/AUTO; OTP and not VERIFIED → VERIFICATION_NEEDED with RULES_TRIGGERED
     when any of rules 02-05 holds, else RULES_PASSED (the caller clears the comment on RULES_PASSED).

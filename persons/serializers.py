@@ -1,4 +1,4 @@
-"""Shapes of the persons API: closed request bodies (DESIGN §4.7) and responses with masked phones."""
+"""Shapes of the persons API: closed request bodies and responses with masked phones."""
 
 from rest_framework import serializers
 

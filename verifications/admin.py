@@ -1,20 +1,33 @@
 from django.contrib import admin
 
-from core.admin import AuditHistoryMixin, ReadOnlyAdminMixin, apply_service
+from core.admin import AuditHistoryMixin, PhoneSearchMixin, ReadOnlyAdminMixin, apply_service
 from core.masking import mask_phone
 from verifications.models import SmsMessage, Verification
 from verifications.services import sms_resend
 
 
 @admin.register(Verification)
-class VerificationAdmin(AuditHistoryMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
-    # The code digest is never shown; phones only masked. Search by the phone's last digits.
-    list_display = ("id", "phone", "status", "attempts", "code_expired_at", "created_at")
-    list_filter = ("status",)
-    search_fields = ("=id", "phone_number__endswith")
+class VerificationAdmin(PhoneSearchMixin, AuditHistoryMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    # The code digest is never shown; phones only masked. Search by id or a whole phone number.
+    list_display = ("id", "phone", "kind", "status", "attempts", "code_expired_at", "created_at")
+    list_filter = ("status", "kind")
+    search_fields = ("=id",)
+    phone_search_lookup = "phone_number"
+    search_help_text = "A code's id, or a whole phone number (+380 and nine digits)"
     date_hierarchy = "created_at"
     show_full_result_count = False
-    fields = ("id", "phone", "status", "attempts", "code_expired_at", "created_at", "updated_at", "history")
+    fields = (
+        "id",
+        "phone",
+        "kind",
+        "client",
+        "status",
+        "attempts",
+        "code_expired_at",
+        "created_at",
+        "updated_at",
+        "history",
+    )
     readonly_fields = fields
 
     @admin.display(description="phone number")
@@ -23,10 +36,12 @@ class VerificationAdmin(AuditHistoryMixin, ReadOnlyAdminMixin, admin.ModelAdmin)
 
 
 @admin.register(SmsMessage)
-class SmsMessageAdmin(AuditHistoryMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class SmsMessageAdmin(PhoneSearchMixin, AuditHistoryMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("created_at", "phone_number_masked", "kind", "status", "attempts", "provider_id", "sent_at")
     list_filter = ("status", "kind")
     search_fields = ("=id", "=provider_id", "=verification__id")
+    phone_search_lookup = "verification__phone_number"
+    search_help_text = "An SMS id, provider id, code id, or a whole phone number (+380 and nine digits)"
     date_hierarchy = "created_at"
     show_full_result_count = False
     fields = (

@@ -19,7 +19,7 @@ PHONE_PARAMETER = OpenApiParameter(
 
 
 class VerificationViewSet(ClientViewSet):
-    """OTP verification of a phone number (seed 002)."""
+    """OTP verification of a phone number."""
 
     lookup_field = "phone_number"
     lookup_value_converter = "phone"

@@ -3,7 +3,6 @@
 import logging
 import uuid
 from datetime import timedelta
-from functools import partial
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -15,6 +14,7 @@ from core import audit
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.masking import mask_phone
 from core.models import Client
+from core.tasks import enqueue_on_commit
 from verifications import codes
 from verifications.limits import check_send_limits
 from verifications.models import Purpose, SmsMessage, Verification
@@ -212,7 +212,7 @@ def _enqueue_on_commit(sms_id, *, run_after=None) -> None:
     # A backend that cannot defer (the immediate one, in tests) retries at once.
     if run_after is not None and send_sms.get_backend().supports_defer:
         task = send_sms.using(run_after=run_after)
-    transaction.on_commit(partial(task.enqueue, sms_id=str(sms_id)))
+    enqueue_on_commit(task, sms_id=str(sms_id))
 
 
 def _retry_delay(attempts: int) -> timedelta:

@@ -1,4 +1,4 @@
-"""Back-office groups of DESIGN §5: read-only clerks, and verifiers who may also verify persons by hand."""
+"""Back-office groups: read-only clerks, and verifiers who may also verify persons by hand."""
 
 from django.contrib.auth.management import create_permissions
 from django.db import migrations

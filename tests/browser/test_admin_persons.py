@@ -42,7 +42,7 @@ def person():
 def test_verifier_marks_a_person_not_verified_with_a_comment(staff_login, live_server, verifier, person):
     page = staff_login(verifier)
     page.goto(f"{live_server.url}/admin/persons/person/")
-    page.fill("#searchbar", "4585")
+    page.fill("#searchbar", PHONE)
     page.press("#searchbar", "Enter")
     rows = page.locator("#result_list tbody tr")
     assert rows.count() == 1

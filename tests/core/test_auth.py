@@ -1,4 +1,4 @@
-"""OAuth2 bearer tokens, the Api-key header and scopes: every 401/403 of DESIGN §3, verbatim."""
+"""OAuth2 bearer tokens, the Api-key header and scopes: every 401/403, verbatim."""
 
 import hashlib
 from datetime import timedelta
@@ -39,6 +39,24 @@ def test_unknown_token_is_401(caller):
 def test_expired_token_is_401(caller):
     AccessToken.objects.filter(token_checksum=hashlib.sha256(caller.token.encode()).hexdigest()).update(
         expires=timezone.now() - timedelta(seconds=1)
+    )
+    assert error(caller.get(URL)) == (401, {"type": "access_denied", "message": "Invalid or expired access token"})
+
+
+def test_a_token_is_checked_with_one_query(caller, django_assert_num_queries):
+    with django_assert_num_queries(1):  # the token and its client, by the token's checksum
+        assert caller.get(URL).status_code == 200
+
+
+@pytest.mark.parametrize("header", ["Bearer", "Bearer ", "bearer  nope", "Bearer a b"])
+def test_a_malformed_bearer_header_is_401(caller, header):
+    caller.http.credentials(HTTP_AUTHORIZATION=header, HTTP_API_KEY=caller.api_key)
+    assert error(caller.get(URL)) == (401, {"type": "access_denied", "message": "Invalid or expired access token"})
+
+
+def test_a_token_restricted_to_another_resource_is_401(caller):
+    AccessToken.objects.filter(token_checksum=hashlib.sha256(caller.token.encode()).hexdigest()).update(
+        resource=["https://elsewhere.example/api"]
     )
     assert error(caller.get(URL)) == (401, {"type": "access_denied", "message": "Invalid or expired access token"})
 

@@ -1,4 +1,4 @@
-"""Signed upload URLs and the JPEG upload of DESIGN §4.6."""
+"""Signed upload URLs and the JPEG upload of OFFLINE scans."""
 
 import datetime
 

@@ -1,4 +1,4 @@
-"""The API conventions of DESIGN §3: one envelope, one error shape, request ids, 4xx never 500."""
+"""The API conventions: one envelope, one error shape, request ids, 4xx never 500."""
 
 import uuid
 
@@ -95,7 +95,7 @@ def test_mask_phone():
 
 @pytest.mark.urls("tests.core.probe_urls")
 class TestErrorTypes:
-    """Each error type of DESIGN §3 in the envelope."""
+    """Each error type in the envelope."""
 
     def fail(self, caller, kind):
         response = caller.get(f"/api/probe/fail/{kind}")

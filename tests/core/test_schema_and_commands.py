@@ -124,9 +124,10 @@ def _manage(*args, **env):
 
     from django.conf import settings
 
-    test_only = ("SECRET_KEY", "DEBUG", "DJANGO_SETTINGS_MODULE", "SECURE_SSL_REDIRECT")
+    test_only = ("SECRET_KEY", "DEBUG", "DJANGO_SETTINGS_MODULE", "SECURE_SSL_REDIRECT", "SMS_BACKEND")
     environment = {k: v for k, v in os.environ.items() if k not in test_only}
-    environment.update(env, DJANGO_SETTINGS_MODULE="config.settings")
+    # DEBUG stated, so a developer's own `.env` (which `make run` writes with DEBUG on) cannot turn it on
+    environment.update({"DEBUG": "false", **env}, DJANGO_SETTINGS_MODULE="config.settings")
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=settings.BASE_DIR, env=environment, capture_output=True, text=True
     )
@@ -134,13 +135,20 @@ def _manage(*args, **env):
 
 def test_production_settings_pass_check_deploy():
     result = _manage(
-        "check", "--deploy", "--fail-level", "WARNING", SECRET_KEY="x" * 60 + "prod-like-secret", ALLOWED_HOSTS="e.org"
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        SECRET_KEY="x" * 60 + "prod-like-secret",
+        ALLOWED_HOSTS="e.org",
+        SMS_BACKEND="http",
+        SMS_HTTP_URL="https://sms.example.org/send",
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
 
 
 def test_production_refuses_to_start_without_secret_key():
-    result = _manage("check")
+    result = _manage("check", SECRET_KEY="")
     assert result.returncode != 0
     assert "SECRET_KEY must be set when DEBUG is off." in result.stderr

@@ -12,7 +12,7 @@ from persons.rules import TAX_ID_EPOCH, TAX_ID_WEIGHTS, add_years, today_utc
 
 
 def make_tax_id(birth_date: date, gender: str, serial: int = 0) -> str:
-    """A valid RNOKPP for the birth date and gender (checksum per DESIGN §4.8)."""
+    """A valid RNOKPP for the birth date and gender (with its checksum)."""
     days = (birth_date - TAX_ID_EPOCH).days
     for attempt in range(serial, serial + 100):
         ninth = (attempt % 5) * 2 + (1 if gender == "MALE" else 0)

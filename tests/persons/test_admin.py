@@ -55,7 +55,16 @@ def test_person_detail_shows_methods_masked_and_events(client):
 
 @pytest.mark.parametrize(
     ("term", "found"),
-    [("{id}", True), ("{tax_id}", True), ("4585", True), ("9999", False), ("Шевченко", True)],
+    [
+        ("{id}", True),
+        ("{tax_id}", True),
+        ("+380931234585", True),
+        ("931234585", True),
+        ("4585", False),  # the last digits are not enough: a clerk must not rebuild a number digit by digit
+        ("93123458", False),
+        ("+380931234586", False),
+        ("Шевченко", True),
+    ],
 )
 def test_person_search(client, term, found):
     staff(client, superuser=True)

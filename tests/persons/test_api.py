@@ -1,4 +1,4 @@
-"""The persons API end to end: intake, reads, manual verification, authentication-method requests (seed 003)."""
+"""The persons API end to end: intake, reads, manual verification, authentication-method requests."""
 
 from datetime import UTC, datetime, time, timedelta
 

@@ -1,4 +1,4 @@
-"""Merge requests (DESIGN §4.2, seed 000: resend the OTP of a merge request)."""
+"""Merge requests: create, resend the OTP, approve, reject, expire."""
 
 import datetime
 import re
@@ -346,7 +346,7 @@ def test_scopes(caller_factory, send):
     assert writer.get(URL).status_code == 403
 
 
-# --- resend_otp (seed 000) ---------------------------------------------------------------------------
+# --- resend_otp ---------------------------------------------------------------------------------------
 
 
 @pytest.fixture
@@ -355,7 +355,7 @@ def otp_request(caller, send, no_cooldown) -> MergeRequest:
     return MergeRequest.objects.get(pk=response.json()["data"]["id"])
 
 
-def test_resend_otp_answers_like_the_seed(caller, send, otp_request):
+def test_resend_otp_answers_as_documented(caller, send, otp_request):
     response = send(act, caller, otp_request.pk, "resend_otp", method="post")
     assert response.status_code == 200
     data = response.json()["data"]

@@ -34,7 +34,7 @@ def error_of(response) -> dict:
     return response.json()["error"]
 
 
-def test_initialize_answers_as_the_seed(initialize):
+def test_initialize_answers_as_documented(initialize):
     response = initialize()
     assert response.status_code == 200
     body = response.json()
@@ -224,3 +224,26 @@ INITIALIZE_QUERIES_SQLITE = 10
 INITIALIZE_QUERIES_POSTGRES = 11
 COMPLETE_WRONG_QUERIES = 5
 COMPLETE_RIGHT_QUERIES = 6
+
+
+def test_a_task_queue_that_refuses_the_sms_does_not_fail_the_saved_request(
+    initialize, settings, caplog, django_capture_on_commit_callbacks
+):
+    import verifications.tasks  # noqa: F401  (defined while the settings still accept it)
+    from verifications.models import SmsMessage
+    from verifications.services import sms_requeue_stale
+
+    immediate = "django.tasks.backends.immediate.ImmediateBackend"
+    settings.TASKS = {"default": {"BACKEND": immediate, "QUEUES": ["elsewhere"]}}  # refuses our queue
+    response = initialize()
+    assert response.status_code == 200
+    sms = SmsMessage.objects.get(verification_id=response.json()["data"]["id"])
+    assert sms.status == SmsMessage.Status.QUEUED
+    assert "could not be enqueued; housekeeping will queue it again" in caplog.text
+    assert locmem.outbox == []
+
+    settings.TASKS = {"default": {"BACKEND": immediate}}
+    later = timezone.now() + timedelta(seconds=settings.SMS_SENDING_LEASE_SECONDS + 1)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert sms_requeue_stale(now=later) == 1
+    assert [m["phone_number"] for m in locmem.outbox] == [PHONE]
