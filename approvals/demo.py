@@ -1,8 +1,11 @@
 """Demo data of approvals: a doctor of the demo client and an approval of the demo OTP person for them."""
 
+from django.utils import timezone
+
 from approvals.models import Approval
 from approvals.services import approval_create
-from core.errors import TooManyRequests
+from core.demo import created, skipped
+from core.errors import ApiError
 from declarations.models import Employee
 from persons.models import Person
 
@@ -17,9 +20,9 @@ def _reference(code: str, value: str) -> dict:
     return {"identifier": {"type": {"coding": [{"system": "eHealth/resources", "code": code}]}, "value": value}}
 
 
-def _doctor(client) -> Employee:
+def _doctor(context: dict, client) -> Employee:
     # the declarations demo may have made one already: either app's doctor will do
-    doctor = Employee.objects.filter(client=client).first()
+    doctor = Employee.objects.filter(client=client).order_by("created_at").first()
     if doctor is None:
         doctor = Employee.objects.create(
             client=client,
@@ -29,17 +32,22 @@ def _doctor(client) -> Employee:
             second_name="Петрівна",
             speciality=Employee.Speciality.FAMILY_DOCTOR,
         )
+        created(context, f"doctor {doctor}")
     return doctor
 
 
 def seed(context: dict) -> dict:
     client = context["client"]
-    doctor = _doctor(client)
-    patient = Person.objects.filter(tax_id=OTP_PERSON_TAX_ID).first()
+    doctor = _doctor(context, client)
+    patient = Person.objects.filter(tax_id=OTP_PERSON_TAX_ID).order_by("created_at").first()
     if patient is None:
         return {"approval": {"id": None, "granted_to": str(doctor.pk)}}
     approval = Approval.objects.filter(
-        patient=patient, granted_to=doctor, status__in=Approval.OPEN_STATUSES, legal_entity_id=client.legal_entity_id
+        patient=patient,
+        granted_to=doctor,
+        status__in=Approval.OPEN_STATUSES,
+        expires_at__gt=timezone.now(),
+        legal_entity_id=client.legal_entity_id,
     ).first()
     if approval is None:
         try:
@@ -51,7 +59,9 @@ def seed(context: dict) -> dict:
                 client=client,
                 actor=DEMO_ACTOR,
             )
-        except TooManyRequests:  # a code went to this phone moments ago: run again later for an approval
+            created(context, "approval")
+        except ApiError as error:  # e.g. a code went to this phone moments ago: the next run makes it
+            skipped(context, "approval", error)
             approval = None
     return {
         "approval": {
