@@ -9,7 +9,5 @@ LABEL = "approvals expired"
 def expire(now) -> dict[str, int]:
     """NEW and active approvals past `expires_at` become expired: unconfirmed ones lapse, granted
     access ends. Quiet when there is nothing to expire (the command runs every minute)."""
-    count = sum(
-        expire_stale_requests(Approval, now=now, label=LABEL, status=status) for status in Approval.OPEN_STATUSES
-    )
+    count = expire_stale_requests(Approval, now=now, label=LABEL, statuses=Approval.OPEN_STATUSES)
     return {LABEL: count} if count else {}

@@ -3,6 +3,7 @@ person (the cheapest call through the same stack: gunicorn, auth, envelope, Post
 
 Each task has a tag; bench/run.py runs one tag at a time, so each endpoint gets the whole server."""
 
+import itertools
 import os
 import random
 
@@ -11,6 +12,10 @@ from locust import FastHttpUser, between, tag, task
 HEADERS = {"Authorization": f"Bearer {os.environ['BENCH_TOKEN']}", "Api-key": os.environ["BENCH_API_KEY"]}
 PERSON_ID = os.environ["BENCH_PERSON_ID"]
 FLOOR = "GET /api/persons/{id} (floor)"
+EMPLOYEE_ID = os.environ["BENCH_EMPLOYEE_ID"]
+PATIENTS = os.environ["BENCH_PATIENTS"].split(",")  # NA persons: no SMS, no documents
+DECLARATIONS = "/api/v3/declaration_requests"
+_patient_numbers = itertools.count()
 
 
 def random_phone() -> str:
@@ -25,6 +30,8 @@ class Mis(FastHttpUser):
         # exceed", which costs the same row lock and update path
         self.phone = random_phone()
         self.client.post("/api/verifications", json={"phone_number": self.phone}, headers=HEADERS)
+        # a patient of this user alone: a newer declaration request cancels the person's older one
+        self.patient = PATIENTS[next(_patient_numbers) % len(PATIENTS)]
 
     def _call(self, method, path, name, ok=(200,), **kwargs):
         with self.client.request(method, path, name=name, headers=HEADERS, catch_response=True, **kwargs) as r:
@@ -66,3 +73,31 @@ class Mis(FastHttpUser):
     @task
     def lookup(self):
         self._call("GET", f"/api/verifications/{random_phone()}", "GET /api/verifications/{phone}", ok=(200, 404))
+
+    def _declaration_request(self, name: str) -> str | None:
+        body = {"person_id": self.patient, "employee_id": EMPLOYEE_ID}
+        with self.client.post(DECLARATIONS, json=body, name=name, headers=HEADERS, catch_response=True) as r:
+            if r.status_code != 201:
+                r.failure(f"{r.status_code}: {r.text[:200]}")
+                return None
+            r.success()
+            return r.json()["data"]["id"]
+
+    @tag("declaration_create")
+    @task
+    def declaration_create(self):
+        self._declaration_request(f"POST {DECLARATIONS}")
+
+    @tag("declaration_approve")
+    @task
+    def declaration_approve(self):
+        # every approve takes the seed chain's lock: this measures the serialised part
+        request_id = self._declaration_request(f"POST {DECLARATIONS} (setup)")
+        if request_id:
+            self._call(
+                "PATCH",
+                f"{DECLARATIONS}/{request_id}/actions/approve",
+                f"PATCH {DECLARATIONS}/{{id}}/actions/approve",
+                ok=(201,),
+                json={},
+            )

@@ -77,10 +77,11 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "core.middleware.RequestIdMiddleware",
+    "core.middleware.ApiHostMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "core.middleware.ApiLocaleMiddleware",  # Django's LocaleMiddleware, English by default on /api/
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -130,7 +131,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-LANGUAGE_CODE = "uk"
+LANGUAGE_CODE = "uk"  # the back office; the API answers in English unless Accept-Language asks for uk
 LANGUAGES = [("uk", "Українська"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
@@ -153,7 +154,11 @@ if WHITENOISE_USE_FINDERS:  # STATIC_ROOT may not exist yet, and need not: say n
 LOGIN_URL = "/admin/login/"
 
 # --- HTTPS hardening (production) -------------------------------------------------------------
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# How many reverse proxies (TLS terminators, load balancers) stand in front of the service. With 0,
+# nothing a client sends says the request was HTTPS; with 1 or more, the proxy's X-Forwarded-Proto
+# counts (the proxy must set it, overwriting any the client sent).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if TRUSTED_PROXY_COUNT > 0 else None
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_REDIRECT_EXEMPT = [r"^api/health$"]
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
@@ -167,8 +172,9 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["core.authentication.ClientTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["core.permissions.HasActionScope"],
     "DEFAULT_RENDERER_CLASSES": ["core.renderers.EnvelopeRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["core.parsers.SafeJSONParser"],
     "DEFAULT_PAGINATION_CLASS": "core.pagination.PagePagination",
+    "DEFAULT_METADATA_CLASS": "core.metadata.AllowedMethodsMetadata",
     "DEFAULT_SCHEMA_CLASS": "core.schema.EnvelopeAutoSchema",
     "EXCEPTION_HANDLER": "core.errors.exception_handler",
     "UNAUTHENTICATED_USER": None,
@@ -289,6 +295,9 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
+        # Django's own `console` (with DEBUG) and `mail_admins` handlers would print or mail the raw
+        # lines ("Not Found: /api/verifications/+380..."): its records go through our handler only.
+        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
         "django.db.backends": {"level": "WARNING"},
         # runserver's access log through our handler too, so phone numbers in URLs are masked
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},

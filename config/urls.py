@@ -1,16 +1,18 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from oauth2_provider import views as oauth
 from rest_framework.permissions import AllowAny
 
-from core.views import health
+from core.oauth import OwnTokenIntrospectView
+from core.views import api_not_found, health
 
 oauth_endpoints = [
     path("authorize/", oauth.AuthorizationView.as_view(), name="authorize"),
     path("token/", oauth.TokenView.as_view(), name="token"),
     path("revoke_token/", oauth.RevokeTokenView.as_view(), name="revoke-token"),
-    path("introspect/", oauth.IntrospectTokenView.as_view(), name="introspect"),
+    # a client may introspect only its own tokens; revocation is limited to one's own by the toolkit
+    path("introspect/", OwnTokenIntrospectView.as_view(), name="introspect"),
 ]
 public = {"authentication_classes": [], "permission_classes": [AllowAny]}
 
@@ -26,6 +28,9 @@ urlpatterns = [
     path("api/", include("persons.urls")),
     path("api/", include("declarations.urls")),
     path("api/", include("approvals.urls")),
+    # Keep last: any other /api/ path (an unknown route, an id that is not a UUID) is the 404
+    # envelope in every mode; with DEBUG, Django would answer its HTML page listing every route.
+    re_path(r"^api/", api_not_found),
 ]
 
 handler400 = "core.views.bad_request"

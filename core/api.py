@@ -1,13 +1,17 @@
+import re
+
+from django.utils.translation import gettext_noop as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
 from core.documents import document_store
+from core.errors import ValidationFailed
 from core.models import Job
 from core.responses import EnvelopeResponse
-from core.schema import error_responses
+from core.schema import ErrorSerializer, error_responses
 from core.selectors import job_get_for_client
 from core.views import ClientViewSet
 
@@ -75,14 +79,32 @@ class DocumentUploadView(APIView):
 
     @extend_schema(
         request={"image/jpeg": OpenApiTypes.BINARY},
-        responses={200: DocumentUploadedSerializer, **error_responses(403, 404, 413, 422)},
+        responses={
+            200: DocumentUploadedSerializer,
+            **error_responses(403, 404, 409, 413, 422),
+            415: OpenApiResponse(ErrorSerializer, description="Content-Type is not `image/jpeg`"),
+        },
         description="Upload one scanned page (JPEG, at most UPLOAD_MAX_BYTES) to a URL from `urgent.documents`.",
     )
     def put(self, request, token):
-        content_length = request.META.get("CONTENT_LENGTH")
         stored = document_store(
             token=token,
-            content_length=int(content_length) if content_length and content_length.isdigit() else None,
+            content_type=request.META.get("CONTENT_TYPE", ""),
+            content_length=content_length(request),
             read=request.read,
         )
         return EnvelopeResponse(stored)
+
+
+_BYTES = re.compile(r"[0-9]{1,18}")  # ASCII digits, short enough for int()
+
+
+def content_length(request) -> int | None:
+    value = request.META.get("CONTENT_LENGTH") or None
+    if value is None:
+        return None
+    if not _BYTES.fullmatch(value):
+        raise ValidationFailed(
+            field="Content-Length", entry_type="header", rule="number", description=_("Must be a number of bytes")
+        )
+    return int(value)

@@ -1,13 +1,14 @@
 import hashlib
 
 from django.utils import timezone
+from django.utils.translation import gettext_noop as _
 from oauth2_provider.contrib.rest_framework import OAuth2Authentication
 from oauth2_provider.models import get_access_token_model
 from rest_framework import exceptions
 
-API_KEY_REQUIRED = "API-KEY header required"
-INVALID_API_KEY = "Invalid api key"
-INVALID_TOKEN = "Invalid or expired access token"
+API_KEY_REQUIRED = _("API-KEY header required")
+INVALID_API_KEY = _("Invalid api key")
+INVALID_TOKEN = _("Invalid or expired access token")
 
 
 def access_token_for(value: str):
@@ -30,7 +31,7 @@ class ClientTokenAuthentication(OAuth2Authentication):
     """
 
     def authenticate(self, request):
-        scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+        scheme, _space, value = request.headers.get("Authorization", "").partition(" ")
         if scheme.lower() != "bearer":
             return None
         token = access_token_for(value.strip())

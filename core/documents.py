@@ -6,17 +6,26 @@ document: with the default file storage it is `PUT /api/uploads/<token>` of this
 S3-compatible storage (django-storages) it is the bucket's presigned PUT URL for the same name.
 """
 
+from django.apps import apps
 from django.conf import settings
 from django.core import signing
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import models
+from django.db import models, transaction
 from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_noop as _
 
 from core.errors import ApiError, Conflict, NotFound, ValidationFailed
+from core.jpeg import is_jpeg
 
 SALT = "core.documents.upload"
-JPEG_MAGIC = b"\xff\xd8\xff"
+JPEG_TYPE = "image/jpeg"
+NOT_A_JPEG = _("Document must be a JPEG image")
+OWNER_NOT_NEW = _("Documents can only be uploaded while the request is new")
+NOT_UPLOADED = _("Documents {} is not uploaded")
+TOO_LARGE = _("Document must be at most {} bytes")
+URL_NOT_FOUND = _("Upload URL not found")
 
 
 def storage_name(*, owner: models.Model, type: str) -> str:
@@ -36,7 +45,9 @@ def document_upload_urls(*, owner: models.Model, types: list[str], request) -> l
                 http_method="PUT",
             )
         else:
-            token = signing.dumps({"name": name, "type": type}, salt=SALT, compress=True)
+            # the owner travels in the token, so an upload can check the request is still open
+            claims = {"owner": owner._meta.label_lower, "pk": str(owner.pk), "type": type}
+            token = signing.dumps(claims, salt=SALT, compress=True)
             url = request.build_absolute_uri(reverse("document-upload", kwargs={"token": token}))
         urls.append({"type": type, "url": url})
     return urls
@@ -49,28 +60,41 @@ def documents_missing(*, owner: models.Model, types: list[str]) -> list[str]:
 def documents_require(*, owner: models.Model, types: list[str]) -> None:
     missing = documents_missing(owner=owner, types=types)
     if missing:
-        raise Conflict(f"Documents {', '.join(missing)} is not uploaded")
+        raise Conflict(gettext(NOT_UPLOADED).format(", ".join(missing)))
 
 
-def document_store(*, token: str, content_length: int | None, read) -> dict:
-    """Checks the signed token, the size and that the body is a JPEG, then stores it under its name."""
+def document_store(*, token: str, content_type: str, content_length: int | None, read) -> dict:
+    """Checks the signed token, the media type, the size and that the body is a JPEG, then stores it
+    under its name while its owner request, locked, is still NEW (approve locks the same row)."""
     try:
         claims = signing.loads(token, salt=SALT, max_age=settings.UPLOAD_URL_TTL_SECONDS)
     except signing.SignatureExpired as error:
         raise UploadUrlExpired() from error
     except signing.BadSignature as error:
-        raise NotFound("Upload URL not found") from error
+        raise NotFound(URL_NOT_FOUND) from error
+    if "owner" not in claims:  # a URL signed before uploads named their request
+        raise NotFound(URL_NOT_FOUND)
+    if content_type.split(";")[0].strip().lower() != JPEG_TYPE:
+        raise UnsupportedDocumentType()
     limit = settings.UPLOAD_MAX_BYTES
     if content_length is not None and content_length > limit:
         raise DocumentTooLarge()
     data = read(limit + 1)
     if len(data) > limit:
         raise DocumentTooLarge()
-    if not data.startswith(JPEG_MAGIC):
-        raise ValidationFailed(field="$", rule="format", description="Document must be a JPEG image")
-    if default_storage.exists(claims["name"]):
-        default_storage.delete(claims["name"])  # a re-upload replaces the earlier scan
-    default_storage.save(claims["name"], ContentFile(data))
+    if not is_jpeg(data):
+        raise ValidationFailed(field="$", rule="format", description=NOT_A_JPEG)
+    owner_model = apps.get_model(claims["owner"])
+    with transaction.atomic():
+        owner = owner_model.objects.select_for_update().filter(pk=claims["pk"]).first()
+        if owner is None:
+            raise NotFound(URL_NOT_FOUND)
+        if owner.status != owner_model.Status.NEW:
+            raise Conflict(OWNER_NOT_NEW)
+        name = storage_name(owner=owner, type=claims["type"])
+        if default_storage.exists(name):
+            default_storage.delete(name)  # a re-upload replaces the earlier scan
+        default_storage.save(name, ContentFile(data))
     return {"type": claims["type"], "size": len(data)}
 
 
@@ -78,12 +102,17 @@ class DocumentTooLarge(ApiError):
     status = 413
 
     def __init__(self):
-        super().__init__(f"Document must be at most {settings.UPLOAD_MAX_BYTES} bytes")
+        super().__init__(gettext(TOO_LARGE).format(settings.UPLOAD_MAX_BYTES))
+
+
+class UnsupportedDocumentType(ApiError):
+    status = 415
+    message = _("Content-Type must be image/jpeg")
 
 
 class UploadUrlExpired(ApiError):
     status = 403
-    message = "Upload URL expired"
+    message = _("Upload URL expired")
 
 
 def _is_s3(storage) -> bool:

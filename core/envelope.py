@@ -1,13 +1,27 @@
 """The response envelope: one place decides how every JSON answer of the API looks."""
 
+from django.core.exceptions import DisallowedHost
+
 from core.masking import mask_phones_in
+
+
+def request_url(request) -> str:
+    """The absolute URL of the request, or only its path when the Host header is not one of ours
+    (the error that answers a bad Host must not fail on the same Host). Phone numbers masked: paths
+    such as /api/verifications/+380.../actions/complete carry one."""
+    if request is None:
+        return ""
+    try:
+        url = request.build_absolute_uri()
+    except DisallowedHost:
+        url = request.get_full_path()
+    return mask_phones_in(url)
 
 
 def meta(request, status: int, data) -> dict:
     return {
         "code": status,
-        # paths such as /api/verifications/+380.../actions/complete carry a phone number
-        "url": mask_phones_in(request.build_absolute_uri()) if request is not None else "",
+        "url": request_url(request),
         "type": "list" if isinstance(data, list) else "object",
         "request_id": getattr(request, "request_id", None),
     }

@@ -4,10 +4,16 @@ import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
+from django.utils.translation import gettext
+from django.utils.translation import gettext_noop as _
 from rest_framework import exceptions
 from rest_framework.response import Response
 
 logger = logging.getLogger(__name__)
+
+# Messages are English constants (marked for the catalog); the answer translates them, see error_body.
+VALIDATION_FAILED = _("Validation failed")
+NOT_FOUND = _("Not found")
 
 TYPE_BY_STATUS = {
     400: "request_malformed",
@@ -32,7 +38,7 @@ class ApiError(Exception):
     """A failure a client can act on. Services raise these; the handler renders them."""
 
     status = 400
-    message = "Request is malformed"
+    message = _("Request is malformed")
 
     def __init__(self, message: str | None = None, *, invalid: list | None = None, headers=None):
         self.message = message or self.message
@@ -53,17 +59,17 @@ class ApiError(Exception):
 
 class NotFound(ApiError):
     status = 404
-    message = "Not found"
+    message = _("Not found")
 
 
 class Conflict(ApiError):
     status = 409
-    message = "Request conflicts with the current state"
+    message = _("Request conflicts with the current state")
 
 
 class Forbidden(ApiError):
     status = 403
-    message = "Forbidden"
+    message = _("Forbidden")
 
 
 class RequestMalformed(ApiError):
@@ -80,25 +86,36 @@ class ValidationFailed(ApiError):
     """One field broke one rule (422 validation_failed)."""
 
     status = 422
-    message = "Validation failed"
+    message = VALIDATION_FAILED
 
-    def __init__(self, *, field: str, description: str, rule: str = "invalid", params: list | None = None):
-        super().__init__(invalid=[invalid_entry(field, rule, description, params)])
+    def __init__(
+        self,
+        *,
+        field: str,
+        description: str,
+        rule: str = "invalid",
+        params: list | None = None,
+        entry_type: str = "json_data_property",
+    ):
+        super().__init__(invalid=[invalid_entry(field, rule, description, params, entry_type=entry_type)])
 
 
 class TooManyRequests(ApiError):
     status = 429
-    message = "Too many requests"
+    message = _("Too many requests")
 
     def __init__(self, message: str | None = None, *, retry_after: int):
         self.retry_after = max(1, int(retry_after))
         super().__init__(message, headers={"Retry-After": str(self.retry_after)})
 
 
-def invalid_entry(field: str, rule: str, description: str, params: list | None = None) -> dict:
-    entry = field if field.startswith("$") else f"$.{field}"
+def invalid_entry(
+    field: str, rule: str, description: str, params: list | None = None, *, entry_type: str = "json_data_property"
+) -> dict:
+    """One failing entry; a JSON property is a `$.` path, a header (entry_type "header") its name."""
+    entry = field if field.startswith("$") or entry_type != "json_data_property" else f"$.{field}"
     return {
-        "entry_type": "json_data_property",
+        "entry_type": entry_type,
         "entry": entry,
         "rules": [{"rule": rule, "description": description, "params": params or []}],
     }
@@ -111,7 +128,7 @@ def _flatten_validation(detail, path="$") -> list[dict]:
         for key, value in detail.items():
             if key in ("non_field_errors", "__all__"):
                 sub = path
-            elif isinstance(key, int) or str(key).isdigit():  # ListField and many=True errors: {index: ...}
+            elif isinstance(key, int) or (str(key).isascii() and str(key).isdigit()):  # {index: ...} of lists
                 sub = f"{path}[{key}]"
             else:
                 sub = f"{path}.{key}"
@@ -138,11 +155,25 @@ def _flatten_validation(detail, path="$") -> list[dict]:
     return _flatten_validation([detail], path)
 
 
+# An answer names at most this many failing fields; `invalid_count` then tells how many there were.
+MAX_INVALID = 100
+
+
 def error_body(status: int, message: str, *, type: str | None = None, invalid: list | None = None) -> dict:
-    body = {"type": type or error_type_for(status), "message": message}
+    """The `error` part of an answer, in the request's language: our messages are English constants
+    wherever they are raised (services included), so they are translated here, once, for every
+    answer; the framework's own messages arrive translated already."""
+    body = {"type": type or error_type_for(status), "message": gettext(str(message))}
     if invalid:
-        body["invalid"] = invalid
+        body["invalid"] = [_translated(entry) for entry in invalid[:MAX_INVALID]]
+        if len(invalid) > MAX_INVALID:
+            body["invalid_count"] = len(invalid)
     return body
+
+
+def _translated(entry: dict) -> dict:
+    rules = [{**rule, "description": gettext(str(rule["description"]))} for rule in entry.get("rules", [])]
+    return {**entry, "rules": rules}
 
 
 def error_response(status: int, message: str, *, type: str | None = None, invalid=None, headers=None) -> Response:
@@ -155,11 +186,11 @@ def exception_handler(exc, context):
     if isinstance(exc, ApiError):
         return error_response(exc.status, exc.message, type=exc.type, invalid=exc.invalid, headers=exc.headers)
     if isinstance(exc, Http404):
-        return error_response(404, "Not found")
+        return error_response(404, NOT_FOUND)
     if isinstance(exc, DjangoPermissionDenied):
-        return error_response(403, "Forbidden")
+        return error_response(403, Forbidden.message)
     if isinstance(exc, exceptions.ValidationError):
-        return error_response(422, "Validation failed", invalid=_flatten_validation(exc.detail))
+        return error_response(422, VALIDATION_FAILED, invalid=_flatten_validation(exc.detail))
     if isinstance(exc, exceptions.APIException):
         headers = {}
         if getattr(exc, "auth_header", None):

@@ -50,37 +50,39 @@ class HousekeepingCommand(BaseCommand):
 EXPIRE_BATCH = 500
 
 
-def expire_stale_requests(model, *, now, label: str, actor: str = SYSTEM, status=None) -> int:
-    """NEW rows (or rows in `status`) of a request model past `expires_at` become EXPIRED, in batches,
-    each change audited.
+def expire_stale_requests(model, *, now, label: str, actor: str = SYSTEM, statuses=None) -> int:
+    """Open rows of a request model past `expires_at` become EXPIRED, in batches, each change audited.
 
-    The model needs `status` (with NEW and EXPIRED), `expires_at`, `updated_at` and `updated_by`.
+    Open means NEW unless `statuses` lists more (e.g. approved but never signed). The model needs
+    `status` (with NEW and EXPIRED), `expires_at`, `updated_at` and `updated_by`.
     Rows another transaction holds (an approve in progress) are skipped and left to it.
     """
-    new, expired_status = status or model.Status.NEW, model.Status.EXPIRED
+    statuses, expired_status = list(statuses or [model.Status.NEW]), model.Status.EXPIRED
     batch, expired = EXPIRE_BATCH, 0
     while True:
         with transaction.atomic():
-            ids = list(
+            rows = list(
                 model.objects.select_for_update(skip_locked=True)
-                .filter(status=new, expires_at__lte=now)
+                .filter(status__in=statuses, expires_at__lte=now)
                 .order_by("expires_at")
-                .values_list("pk", flat=True)[:batch]
+                .values_list("pk", "status")[:batch]
             )
-            model.objects.filter(pk__in=ids).update(status=expired_status, updated_at=now, updated_by=actor)
+            model.objects.filter(pk__in=[pk for pk, _ in rows]).update(
+                status=expired_status, updated_at=now, updated_by=actor
+            )
             Event.objects.bulk_create(
                 event_for(
                     entity_type=model._meta.label_lower,
                     entity_id=pk,
                     property="status",
-                    old=new,
+                    old=old,
                     new=expired_status,
                     actor=actor,
                 )
-                for pk in ids
+                for pk, old in rows
             )
-        expired += len(ids)
-        if len(ids) < batch:
+        expired += len(rows)
+        if len(rows) < batch:
             return expired
         progress.info("%s so far: %d", label, expired)
 

@@ -10,9 +10,10 @@ def mask_phone(phone_number: str | None) -> str | None:
     return f"{phone_number[:6]}*****{phone_number[-2:]}"
 
 
-_PHONE = re.compile(r"\+380[0-9]{9}")
+# `+380...` as written, or `%2B380...` as it travels percent-encoded in a request line or query
+_PHONE = re.compile(r"(\+|%2[Bb])(380[0-9]{9})")
 
 
 def mask_phones_in(text: str) -> str:
-    """Every Ukrainian phone number in a text, masked (for log lines)."""
-    return _PHONE.sub(lambda match: mask_phone(match.group()), text)
+    """Every Ukrainian phone number in a text, masked (for log lines), in either spelling of its plus."""
+    return _PHONE.sub(lambda match: match.group(1) + mask_phone("+" + match.group(2))[1:], text)

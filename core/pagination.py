@@ -1,20 +1,25 @@
 import math
+import re
 
 from django.conf import settings
+from django.utils.translation import gettext_noop as _
 from rest_framework.pagination import BasePagination
 
 from core.errors import ValidationFailed
 from core.responses import EnvelopeResponse
 
 MAX_PAGE_SIZE = 300
+# ASCII digits only (str.isdigit() also takes "²" or "١", which int() refuses) and short enough for
+# int() (4 300 digits at most): any page this long is past the end anyway.
+_NUMBER = re.compile(r"[0-9]{1,100}")
 
 
 def _positive_int(request, name: str, default: int) -> int:
     value = request.query_params.get(name)
     if value is None:
         return default
-    if not value.isdigit() or int(value) < 1:
-        raise ValidationFailed(field=f"$.{name}", description="Must be a positive integer", rule="number")
+    if not _NUMBER.fullmatch(value) or int(value) < 1:
+        raise ValidationFailed(field=f"$.{name}", description=_("Must be a positive integer"), rule="number")
     return int(value)
 
 

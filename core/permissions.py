@@ -1,7 +1,9 @@
+from django.utils.translation import gettext
+from django.utils.translation import gettext_noop as _
 from rest_framework import exceptions
 from rest_framework.permissions import BasePermission
 
-MISSING_ALLOWANCES = "Your scope does not allow to access this resource. Missing allowances: {}"
+MISSING_ALLOWANCES = _("Your scope does not allow to access this resource. Missing allowances: {}")
 
 
 def required_scopes(view) -> list[str] | None:
@@ -16,17 +18,30 @@ def required_scopes(view) -> list[str] | None:
     return scopes
 
 
+def handles_method(view, method: str) -> bool:
+    """Whether the view answers this HTTP method at all (a viewset only has its routed actions)."""
+    name = method.lower()
+    return name in view.http_method_names and hasattr(view, name)
+
+
 class HasActionScope(BasePermission):
-    """Needs a token whose scopes include every scope the action declares. Fails closed."""
+    """Needs a token whose scopes include every scope the action declares. Fails closed.
+
+    A method the route does not have is 405 before any scope is asked for (its action has no
+    scope), and `OPTIONS` needs no token: it only lists the route's methods."""
 
     def has_permission(self, request, view):
+        if not handles_method(view, request.method):
+            raise exceptions.MethodNotAllowed(request.method)
+        if request.method == "OPTIONS":
+            return True
         token = request.auth
         if token is None:
             raise exceptions.NotAuthenticated()
         scopes = required_scopes(view)
         if scopes is None:  # an action without a declared scope is a programming error: deny
-            raise exceptions.PermissionDenied(MISSING_ALLOWANCES.format("unknown"))
+            raise exceptions.PermissionDenied(gettext(MISSING_ALLOWANCES).format("unknown"))
         missing = [scope for scope in scopes if scope not in token.scope.split()]
         if missing:
-            raise exceptions.PermissionDenied(MISSING_ALLOWANCES.format(", ".join(missing)))
+            raise exceptions.PermissionDenied(gettext(MISSING_ALLOWANCES).format(", ".join(missing)))
         return True

@@ -12,7 +12,7 @@ class EnvelopeRenderer(JSONRenderer):
         renderer_context = renderer_context or {}
         response = renderer_context.get("response")
         if response is None:
-            return super().render(data, accepted_media_type, renderer_context)
+            return self._json(data, accepted_media_type, renderer_context)
         if response.status_code == 204:
             return b""
         wrapped = envelope(
@@ -23,4 +23,13 @@ class EnvelopeRenderer(JSONRenderer):
             paging=getattr(response, "paging", None),
             urgent=getattr(response, "urgent", None),
         )
-        return super().render(wrapped, accepted_media_type, renderer_context)
+        return self._json(wrapped, accepted_media_type, renderer_context)
+
+    def _json(self, data, accepted_media_type, renderer_context) -> bytes:
+        try:
+            return super().render(data, accepted_media_type, renderer_context)
+        except UnicodeEncodeError:
+            # A str that is not valid Unicode (half a surrogate pair) cannot be UTF-8: escape it, as
+            # `\ud800`, rather than fail the whole answer. The parser refuses such input already.
+            self.ensure_ascii = True
+            return super().render(data, accepted_media_type, renderer_context)

@@ -35,7 +35,10 @@ class InvalidEntrySerializer(serializers.Serializer):
 class ErrorSerializer(serializers.Serializer):
     type = serializers.CharField(help_text="access_denied, forbidden, not_found, request_conflict, ...")
     message = serializers.CharField()
-    invalid = InvalidEntrySerializer(many=True, required=False)
+    invalid = InvalidEntrySerializer(many=True, required=False, help_text="At most the first 100 failing fields")
+    invalid_count = serializers.IntegerField(
+        required=False, help_text="How many fields failed, present only when `invalid` was cut at 100"
+    )
 
     class Meta:
         ref_name = "Error"
@@ -82,6 +85,18 @@ class StrictSerializerExtension(OpenApiSerializerExtension):
         schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
         if direction == "request":
             schema["additionalProperties"] = False
+        return schema
+
+
+class SparseOutputSerializerExtension(OpenApiSerializerExtension):
+    """A SparseOutputSerializer leaves out the keys that do not apply, so none of them is required."""
+
+    target_class = "core.serializers.SparseOutputSerializer"
+    match_subclasses = True
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
+        schema.pop("required", None)
         return schema
 
 

@@ -1,8 +1,11 @@
 import logging
 
 from django.conf import settings
+from django.core.exceptions import DisallowedHost
 from django.db import connection
 from django.http import JsonResponse
+from django.utils.translation import gettext_noop as _
+from django.views.decorators.csrf import csrf_exempt
 from django_tasks_db.models import DBTaskResult
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, viewsets
@@ -10,7 +13,7 @@ from rest_framework.decorators import api_view, authentication_classes, permissi
 from rest_framework.response import Response
 
 from core.envelope import envelope
-from core.errors import error_body
+from core.errors import NOT_FOUND, error_body
 
 logger = logging.getLogger(__name__)
 
@@ -73,23 +76,34 @@ def _is_api(request) -> bool:
 
 def page_not_found(request, exception=None):
     if _is_api(request):
-        return _json_error(request, 404, "Not found")
+        return _json_error(request, 404, NOT_FOUND)
     from django.views.defaults import page_not_found as default
 
     return default(request, exception)
 
 
+@csrf_exempt  # API clients send no CSRF token: a POST to an unknown route is a 404 too, not a 403
+def api_not_found(request, *args, **kwargs):
+    """The catch-all route under /api/: no view, so the 404 envelope (whatever the method)."""
+    return _json_error(request, 404, NOT_FOUND)
+
+
 def server_error(request):
     if _is_api(request):
-        return _json_error(request, 500, "Internal server error")
+        return _json_error(request, 500, INTERNAL_ERROR)
     from django.views.defaults import server_error as default
 
     return default(request)
 
 
+INVALID_HOST = _("Invalid Host header")
+INTERNAL_ERROR = _("Internal server error")
+BAD_REQUEST = _("Bad request")
+
+
 def bad_request(request, exception=None):
     if _is_api(request):
-        return _json_error(request, 400, "Bad request")
+        return _json_error(request, 400, INVALID_HOST if isinstance(exception, DisallowedHost) else BAD_REQUEST)
     from django.views.defaults import bad_request as default
 
     return default(request, exception)

@@ -2,6 +2,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 
 
@@ -43,3 +44,109 @@ class Employee(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status == self.Status.APPROVED
+
+
+class Declaration(models.Model):
+    """A patient's choice of a family doctor, made by signing an approved declaration request."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active"
+        PENDING_VERIFICATION = "pending_verification"
+        TERMINATED = "terminated"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    person = models.ForeignKey("persons.Person", on_delete=models.PROTECT, related_name="declarations")
+    employee = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="declarations")
+    legal_entity_id = models.UUIDField(db_index=True)
+    declaration_request = models.OneToOneField(
+        "DeclarationRequest", null=True, blank=True, on_delete=models.SET_NULL, related_name="declaration"
+    )
+    status = models.CharField(max_length=32, choices=Status.choices, default=Status.ACTIVE)
+    declaration_number = models.CharField(max_length=32, unique=True)
+    start_date = models.DateField()
+    end_date = models.DateField()
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.CharField(max_length=128, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["employee", "status"], name="declaration_employee_status")]
+
+    def __str__(self):
+        return f"{self.declaration_number} ({self.status})"
+
+
+class DeclarationRequest(models.Model):
+    """A patient's request to sign a declaration with a doctor, confirmed by OTP, documents or NA."""
+
+    class Status(models.TextChoices):
+        NEW = "NEW"
+        APPROVED = "APPROVED"  # confirmed by the patient, waiting for the doctor's signature
+        SIGNED = "SIGNED"
+        REJECTED = "REJECTED"
+        CANCELLED = "CANCELLED"
+        EXPIRED = "EXPIRED"
+
+    class Channel(models.TextChoices):
+        MIS = "MIS"
+
+    OPEN_STATUSES = (Status.NEW, Status.APPROVED)
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    person = models.ForeignKey("persons.Person", on_delete=models.PROTECT, related_name="declaration_requests")
+    employee = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="declaration_requests")
+    client = models.ForeignKey("core.Client", on_delete=models.PROTECT, related_name="declaration_requests")
+    # copied from the client: every client of the legal entity sees the request, and reads need no join
+    legal_entity_id = models.UUIDField()
+    # the one code that confirms this request (OTP); a resend replaces it
+    verification = models.ForeignKey(
+        "verifications.Verification", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.NEW)
+    status_reason = models.CharField(max_length=64, blank=True)
+    # {"type": OTP|OFFLINE|NA, "number": clear phone or None, "method_id"}; responses mask the phone
+    authentication_method_current = models.JSONField(default=dict)
+    authorize_with = models.UUIDField(null=True, blank=True)
+    channel = models.CharField(max_length=8, choices=Channel.choices, default=Channel.MIS)
+    parent_declaration = models.ForeignKey(
+        Declaration, null=True, blank=True, on_delete=models.PROTECT, related_name="child_requests"
+    )
+    # the declaration this request becomes once signed, numbered in advance for the printout
+    declaration_id = models.UUIDField(default=uuid.uuid4, unique=True)
+    declaration_number = models.CharField(max_length=32, unique=True)
+    data_to_be_signed = models.JSONField(default=dict)
+    printout_content = models.TextField(blank=True)
+    # SHA-256 chaining this request to the previously approved one (set at approve)
+    seed = models.CharField(max_length=64, blank=True)
+    approved_at = models.DateTimeField(null=True, blank=True)
+    is_shareable = models.BooleanField(default=False)
+    # document types the client must upload before an OFFLINE approve
+    documents = models.JSONField(default=list, blank=True)
+    # approve skips the doctor's declaration limit
+    overlimit = models.BooleanField(default=False)
+    expires_at = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    created_by = models.CharField(max_length=128)
+    updated_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.CharField(max_length=128)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["legal_entity_id", "-created_at"], name="decl_request_entity_created"),
+            models.Index(fields=["person", "status"], name="decl_request_person_status"),
+            models.Index(fields=["employee", "status"], name="decl_request_employee_status"),
+            models.Index(
+                fields=["expires_at"], condition=Q(status__in=["NEW", "APPROVED"]), name="decl_request_open_expiry"
+            ),
+            # the head of the seed chain: the latest approved request
+            models.Index(fields=["-approved_at"], condition=Q(approved_at__isnull=False), name="decl_request_chain"),
+        ]
+
+    def __str__(self):
+        return f"{self.declaration_number} ({self.status})"
+
+    @property
+    def confirmation_type(self) -> str | None:
+        return self.authentication_method_current.get("type")

@@ -70,6 +70,7 @@ def seed(context: dict) -> dict:
             created(context, "authentication-method request")
         except ApiError as error:  # e.g. a code went to this phone moments ago: the next run makes it
             skipped(context, "authentication-method request", error)
+    context["persons"] = {"otp": otp, "offline": offline, "na": child}  # for the other apps' demo data
     from persons import merge_demo
 
     return {

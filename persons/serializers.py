@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from core.serializers import MaskedPhoneField, OtpCodeField, PhoneNumberField, StrictSerializer
+from core.serializers import MaskedPhoneField, OtpCodeField, PhoneNumberField, SparseOutputSerializer, StrictSerializer
 from persons.models import AuthenticationMethod, AuthenticationMethodRequest, Person
 
 Type = AuthenticationMethod.Type
@@ -127,7 +127,7 @@ class PersonVerificationSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class RequestedMethodOutSerializer(serializers.Serializer):
+class RequestedMethodOutSerializer(SparseOutputSerializer):
     """The requested method as stored; only the keys the action uses are present."""
 
     id = serializers.UUIDField(read_only=True)

@@ -43,7 +43,8 @@ def test_verifier_marks_a_person_not_verified_with_a_comment(staff_login, live_s
     page = staff_login(verifier)
     page.goto(f"{live_server.url}/admin/persons/person/")
     page.fill("#searchbar", PHONE)
-    page.press("#searchbar", "Enter")
+    with page.expect_navigation():
+        page.press("#searchbar", "Enter")
     rows = page.locator("#result_list tbody tr")
     assert rows.count() == 1
     assert "Шевченко" in rows.first.inner_text()

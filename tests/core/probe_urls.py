@@ -1,10 +1,12 @@
 """Test-only endpoints that exercise the shared API machinery without any domain app."""
 
 from django.urls import include, path
+from rest_framework import generics, serializers
 from rest_framework.decorators import api_view
 from rest_framework.response import Response
 
 from core import errors
+from core.models import Event
 from core.serializers import OtpCodeField, PhoneNumberField, StrictSerializer
 
 
@@ -47,11 +49,49 @@ def fail(request, kind):
 
 fail.cls.required_scopes = []
 
+
+class NoteSerializer(StrictSerializer):
+    note = serializers.CharField()
+
+
+class TextSerializer(StrictSerializer):
+    name = serializers.CharField()
+    names = serializers.ListField(child=serializers.CharField())
+    nested = NoteSerializer()
+
+
+@api_view(["POST"])
+def text(request):
+    serializer = TextSerializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return Response(serializer.validated_data)
+
+
+text.cls.required_scopes = []
+
+
+class EventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Event
+        fields = ["id", "property"]
+
+
+class ProbeList(generics.ListAPIView):
+    """A paginated list, for the shared pagination."""
+
+    queryset = Event.objects.order_by("created_at")
+    serializer_class = EventSerializer
+    required_scopes = []
+
+
 urlpatterns = [
+    path("api/probe/list", ProbeList.as_view()),
+    path("api/probe/text", text),
     path("api/probe/scoped", scoped),
     path("api/probe/echo", echo),
     path("api/probe/fail/<str:kind>", fail),
     path("", include("config.urls")),
 ]
+handler400 = "core.views.bad_request"
 handler404 = "core.views.page_not_found"
 handler500 = "core.views.server_error"

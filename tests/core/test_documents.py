@@ -1,24 +1,23 @@
-"""Signed upload URLs and the JPEG upload of OFFLINE scans."""
-
-import datetime
+"""Signed upload URLs and the JPEG upload of scanned documents."""
 
 import pytest
 from django.core import signing
+from django.core.files.storage import default_storage
 
 from core.documents import documents_missing, documents_require, storage_name
 from core.errors import Conflict
-from persons.models import Person
+from persons.models import AuthenticationMethodRequest
+from tests.core.samples import JPEG
+from tests.persons.factories import AuthenticationMethodRequestFactory
 
 pytestmark = pytest.mark.django_db
 
-JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 100 + b"\xff\xd9"
+Status = AuthenticationMethodRequest.Status
 
 
 @pytest.fixture
-def owner():
-    return Person.objects.create(
-        first_name="Петро", last_name="Іванов", birth_date=datetime.date(1991, 8, 19), gender="MALE"
-    )
+def owner(caller):
+    return AuthenticationMethodRequestFactory(client=caller.client)
 
 
 @pytest.fixture
@@ -28,8 +27,16 @@ def urls(owner, rf):
     return document_upload_urls(owner=owner, types=["PASSPORT", "TAX_ID"], request=rf.get("/"))
 
 
-def put(client, url, body, content_type="image/jpeg"):
-    return client.put(url.removeprefix("http://testserver"), data=body, content_type=content_type)
+def put(client, url, body, content_type="image/jpeg", **extra):
+    return client.put(url.removeprefix("http://testserver"), data=body, content_type=content_type, **extra)
+
+
+def stored(owner, type="PASSPORT") -> bytes | None:
+    name = storage_name(owner=owner, type=type)
+    if not default_storage.exists(name):
+        return None
+    with default_storage.open(name) as file:
+        return file.read()
 
 
 def test_urls_are_signed_per_type(urls):
@@ -37,11 +44,21 @@ def test_urls_are_signed_per_type(urls):
     assert all(u["url"].startswith("http://testserver/api/uploads/") for u in urls)
 
 
+def test_token_names_its_owner_request(owner, urls):
+    token = urls[0]["url"].rsplit("/", 1)[1]
+    assert signing.loads(token, salt="core.documents.upload") == {
+        "owner": "persons.authenticationmethodrequest",
+        "pk": str(owner.pk),
+        "type": "PASSPORT",
+    }
+
+
 def test_upload_then_nothing_missing(client, owner, urls):
     assert documents_missing(owner=owner, types=["PASSPORT", "TAX_ID"]) == ["PASSPORT", "TAX_ID"]
     response = put(client, urls[0]["url"], JPEG)
     assert response.status_code == 200
     assert response.json()["data"] == {"type": "PASSPORT", "size": len(JPEG)}
+    assert stored(owner) == JPEG
     assert documents_missing(owner=owner, types=["PASSPORT", "TAX_ID"]) == ["TAX_ID"]
     with pytest.raises(Conflict, match=r"^Documents TAX_ID is not uploaded$"):
         documents_require(owner=owner, types=["PASSPORT", "TAX_ID"])
@@ -54,10 +71,68 @@ def test_missing_documents_are_named_in_the_conflict(owner):
         documents_require(owner=owner, types=["PASSPORT", "TAX_ID"])
 
 
-def test_not_a_jpeg_is_422(client, urls):
-    response = put(client, urls[0]["url"], b"%PDF-1.4 not an image")
+@pytest.mark.parametrize("status", [Status.COMPLETED, Status.CANCELLED, Status.EXPIRED])
+def test_upload_after_the_request_left_new_is_409_and_keeps_the_file(client, owner, urls, status):
+    assert put(client, urls[0]["url"], JPEG).status_code == 200
+    AuthenticationMethodRequest.objects.filter(pk=owner.pk).update(status=status)
+    replacement = JPEG[:2] + b"\xff\xfe\x00\x04hi" + JPEG[2:]
+    response = put(client, urls[0]["url"], replacement)
+    assert response.status_code == 409
+    assert response.json()["error"] == {
+        "type": "request_conflict",
+        "message": "Documents can only be uploaded while the request is new",
+    }
+    assert stored(owner) == JPEG
+    assert put(client, urls[1]["url"], JPEG).status_code == 409
+    assert stored(owner, "TAX_ID") is None
+
+
+def test_upload_for_a_deleted_request_is_404(client, owner, urls):
+    owner.delete()
+    assert put(client, urls[0]["url"], JPEG).status_code == 404
+
+
+@pytest.mark.parametrize("content_type", ["application/octet-stream", "image/png", "application/json", "text/plain"])
+def test_only_image_jpeg_is_accepted(client, owner, urls, content_type):
+    response = put(client, urls[0]["url"], JPEG, content_type=content_type)
+    assert response.status_code == 415
+    assert response.json()["error"] == {
+        "type": "unsupported_media_type",
+        "message": "Content-Type must be image/jpeg",
+    }
+    assert stored(owner) is None
+
+
+def test_image_jpeg_with_parameters_is_accepted(client, urls):
+    assert put(client, urls[0]["url"], JPEG, content_type="Image/JPEG; q=1").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"%PDF-1.4 not an image",
+        b"\xff\xd8\xff\xe0" + b"\x00" * 100 + b"\xff\xd9",  # the magic bytes, then nothing of a JPEG
+        b"\xff\xd8\xff",
+        JPEG[:-2],  # truncated: no EOI
+        JPEG + b"%PDF-1.4",  # something glued after EOI
+        JPEG[:2] + JPEG[2 + 69 : 2 + 69 + 15] + JPEG[-2:],  # a frame but no scan
+        b"",
+    ],
+    ids=["pdf", "magic-only", "three-bytes", "truncated", "trailing", "no-scan", "empty"],
+)
+def test_not_a_jpeg_is_422(client, owner, urls, body):
+    response = put(client, urls[0]["url"], body, CONTENT_TYPE="image/jpeg")  # also for an empty body
     assert response.status_code == 422
     assert response.json()["error"]["invalid"][0]["rules"][0]["description"] == "Document must be a JPEG image"
+    assert stored(owner) is None
+
+
+def test_a_real_jpeg_with_restart_markers_and_fill_bytes_passes():
+    from core.jpeg import is_jpeg
+
+    head, scan_end = JPEG[:-3], JPEG[-3:]
+    assert is_jpeg(head + b"\xff\x00\xff\xd0" + scan_end)
+    assert is_jpeg(JPEG[:2] + b"\xff" + JPEG[2:])
 
 
 def test_too_large_is_413(client, urls, settings):
@@ -67,24 +142,43 @@ def test_too_large_is_413(client, urls, settings):
     assert response.json()["error"]["message"] == "Document must be at most 50 bytes"
 
 
+@pytest.mark.parametrize("value", ["²", "١٢", "12a", "1" * 4301, "-1"])
+def test_content_length_that_is_not_a_number_is_422(client, urls, value):
+    response = put(client, urls[0]["url"], JPEG, CONTENT_LENGTH=value)
+    assert response.status_code == 422
+    assert response.json()["error"]["invalid"] == [
+        {
+            "entry_type": "header",
+            "entry": "Content-Length",
+            "rules": [{"rule": "number", "description": "Must be a number of bytes", "params": []}],
+        }
+    ]
+
+
 def test_tampered_token_is_404(client):
     response = client.put("/api/uploads/forged:token", data=JPEG, content_type="image/jpeg")
     assert response.status_code == 404
     assert response.json()["error"]["message"] == "Upload URL not found"
 
 
-def test_expired_url_is_403(client, owner, settings):
+def test_a_token_without_an_owner_is_404(client, owner):
     token = signing.dumps(
         {"name": storage_name(owner=owner, type="PASSPORT"), "type": "PASSPORT"},
         salt="core.documents.upload",
         compress=True,
     )
+    assert client.put(f"/api/uploads/{token}", data=JPEG, content_type="image/jpeg").status_code == 404
+
+
+def test_expired_url_is_403(client, urls, settings):
     settings.UPLOAD_URL_TTL_SECONDS = -1
-    response = client.put(f"/api/uploads/{token}", data=JPEG, content_type="image/jpeg")
+    response = put(client, urls[0]["url"], JPEG)
     assert response.status_code == 403
     assert response.json()["error"]["message"] == "Upload URL expired"
 
 
 def test_reupload_replaces(client, owner, urls):
     put(client, urls[0]["url"], JPEG)
-    assert put(client, urls[0]["url"], JPEG + b"more").json()["data"]["size"] == len(JPEG) + 4
+    other = JPEG[:2] + b"\xff\xfe\x00\x06note" + JPEG[2:]  # the same picture with a comment segment
+    assert put(client, urls[0]["url"], other).json()["data"]["size"] == len(other)
+    assert stored(owner) == other

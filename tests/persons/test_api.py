@@ -7,12 +7,12 @@ from django.utils import timezone
 
 from core.models import Event
 from persons.models import AuthenticationMethod, AuthenticationMethodRequest, Person
+from tests.core.samples import JPEG
 from tests.persons.factories import AuthenticationMethodFactory, PersonFactory, born_years_ago
 from verifications.models import Verification
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("relaxed_otp_limits")]
 
-JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64 + b"\xff\xd9"
 BASE = "/api/persons/{}/authentication_method_requests"
 
 

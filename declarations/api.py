@@ -1,0 +1,128 @@
+"""Declaration requests v3: a patient's choice of a family doctor."""
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.decorators import action
+
+from core.audit import actor_of
+from core.documents import document_upload_urls
+from core.responses import EnvelopeResponse
+from core.schema import error_responses
+from core.views import ClientViewSet
+from declarations import services
+from declarations.selectors import declaration_request_get, declaration_request_list
+from declarations.serializers import (
+    DeclarationRequestCreateSerializer,
+    DeclarationRequestFilterSerializer,
+    DeclarationRequestSerializer,
+)
+from persons.serializers import CurrentMethodOutSerializer, OptionalVerificationCodeSerializer
+from verifications.serializers import VerificationSerializer
+
+
+def _valid(serializer_class, data):
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+class DeclarationRequestViewSet(ClientViewSet):
+    """`/api/v3/declaration_requests`: a client sees only its legal entity's requests."""
+
+    scope_map = {
+        "list": "declaration_request:read",
+        "retrieve": "declaration_request:read",
+        "create": "declaration_request:write",
+        "resend_otp": "declaration_request:write",
+        "approve": "declaration_request:approve",
+        "reject": "declaration_request:reject",
+    }
+    urgent_actions = ("create",)
+
+    @extend_schema(
+        parameters=[DeclarationRequestFilterSerializer],
+        responses={200: DeclarationRequestSerializer(many=True), **error_responses(422)},
+        description="This legal entity's declaration requests, newest first.",
+    )
+    def list(self, request):
+        # a plain dict: DRF would read an empty query value (`?status=`) as "not given" and list everything
+        filters = _valid(DeclarationRequestFilterSerializer, request.query_params.dict())
+        page = self.paginate_queryset(declaration_request_list(client=self.client, **filters))
+        return self.get_paginated_response(DeclarationRequestSerializer(page, many=True).data)
+
+    @extend_schema(responses=DeclarationRequestSerializer, description="One declaration request.")
+    def retrieve(self, request, pk):
+        declaration_request = declaration_request_get(request_id=pk, client=self.client)
+        return EnvelopeResponse(DeclarationRequestSerializer(declaration_request).data)
+
+    @extend_schema(
+        request=DeclarationRequestCreateSerializer,
+        responses={201: DeclarationRequestSerializer, **error_responses(404, 409, 429)},
+        description=(
+            "A NEW request to an active doctor of the caller's legal entity (else 422 on `$.employee_id`), "
+            "confirmed by the person's authentication method (or `authorize_with`): OTP sends a code by SMS "
+            "(to the third person's phone for THIRD_PERSON); OFFLINE answers with `urgent.documents` to upload; "
+            "NA needs nothing. `urgent.authentication_method_current` tells which (phone masked). Cancels this "
+            "legal entity's earlier NEW or APPROVED requests of the person."
+        ),
+    )
+    def create(self, request):
+        data = _valid(DeclarationRequestCreateSerializer, request.data)
+        declaration_request = services.declaration_request_create(**data, client=self.client, actor=actor_of(request))
+        current = declaration_request.authentication_method_current
+        urgent = {"authentication_method_current": CurrentMethodOutSerializer(current).data}
+        if declaration_request.documents:  # OFFLINE: where to upload the scans that approve will check
+            urgent["documents"] = document_upload_urls(
+                owner=declaration_request, types=declaration_request.documents, request=request
+            )
+        return EnvelopeResponse(DeclarationRequestSerializer(declaration_request).data, status=201, urgent=urgent)
+
+    @extend_schema(
+        request=None,
+        responses={200: VerificationSerializer, **error_responses(409, 429)},
+        description=(
+            "Sends a new code for a NEW request whose person confirms by OTP (or THIRD_PERSON whose third "
+            "person uses OTP), replacing the request's previous code; saves that method on the request."
+        ),
+    )
+    @action(detail=True, methods=["post"], url_path="actions/resend_otp")
+    def resend_otp(self, request, pk):
+        verification = services.declaration_request_resend_otp(
+            request_id=pk, client=self.client, actor=actor_of(request)
+        )
+        return EnvelopeResponse(VerificationSerializer(verification).data)
+
+    @extend_schema(
+        request=OptionalVerificationCodeSerializer,
+        responses={
+            201: OpenApiResponse(DeclarationRequestSerializer, description="Approved"),
+            **error_responses(409),
+        },
+        description=(
+            '`{"verification_code"}` when the request is confirmed by OTP, an empty body otherwise. '
+            "409 `Patient is not verified`; OFFLINE needs the documents uploaded (409); NA with a parent "
+            "declaration needs it active (404); 422 `request_malformed` when the doctor is at their declaration "
+            "limit. The request becomes APPROVED (`doctor_confirmed`, shareable) with its seed and printout."
+        ),
+    )
+    @action(detail=True, methods=["patch"], url_path="actions/approve")
+    def approve(self, request, pk):
+        data = _valid(OptionalVerificationCodeSerializer, request.data)
+        declaration_request = services.declaration_request_approve(
+            request_id=pk,
+            client=self.client,
+            verification_code=data.get("verification_code"),
+            actor=actor_of(request),
+        )
+        return EnvelopeResponse(DeclarationRequestSerializer(declaration_request).data, status=201)
+
+    @extend_schema(
+        request=None,
+        responses={200: DeclarationRequestSerializer, **error_responses(409)},
+        description="A NEW or APPROVED request becomes REJECTED.",
+    )
+    @action(detail=True, methods=["patch"], url_path="actions/reject")
+    def reject(self, request, pk):
+        declaration_request = services.declaration_request_reject(
+            request_id=pk, client=self.client, actor=actor_of(request)
+        )
+        return EnvelopeResponse(DeclarationRequestSerializer(declaration_request).data)

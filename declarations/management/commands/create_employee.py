@@ -1,0 +1,58 @@
+import json
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+
+from core.errors import ApiError
+from core.models import Client
+from declarations.models import Employee
+from declarations.services import employee_create
+
+USAGE_ERROR = 2
+
+
+def _usage(message: str) -> CommandError:
+    return CommandError(message, returncode=USAGE_ERROR)
+
+
+class Command(BaseCommand):
+    help = "Register a doctor of a client's legal entity. Prints its id as JSON."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--client", required=True, help="The client_id of the legal entity's API client")
+        parser.add_argument("--speciality", required=True, help=" | ".join(Employee.Speciality.values))
+        parser.add_argument("--declaration-limit", help="The doctor's own limit (default: the speciality's)")
+        parser.add_argument("--user", help="Username of the doctor's user account")
+        parser.add_argument("--first-name", default="")
+        parser.add_argument("--last-name", default="")
+        parser.add_argument("--second-name", default="")
+
+    def handle(self, *args, **options):
+        client = Client.objects.filter(client_id=options["client"]).first()
+        if client is None:
+            raise _usage(f"Client not found: {options['client']}")
+        if options["speciality"] not in Employee.Speciality.values:
+            raise _usage(f"--speciality must be one of {', '.join(Employee.Speciality.values)}")
+        limit = options["declaration_limit"]
+        if limit is not None:
+            if not limit.isdigit() or int(limit) < 1:
+                raise _usage("--declaration-limit must be a positive integer")
+            limit = int(limit)
+        user = None
+        if options["user"]:
+            user = get_user_model().objects.filter(username=options["user"]).first()
+            if user is None:
+                raise _usage(f"User not found: {options['user']}")
+        try:
+            employee = employee_create(
+                client=client,
+                speciality=options["speciality"],
+                first_name=options["first_name"],
+                last_name=options["last_name"],
+                second_name=options["second_name"],
+                declaration_limit=limit,
+                user=user,
+            )
+        except ApiError as error:
+            raise _usage(error.describe()) from error
+        self.stdout.write(json.dumps({"id": str(employee.id)}))

@@ -1,0 +1,86 @@
+"""Reads of the declarations app, always within the caller's legal entity (`client=None`: the back office)."""
+
+from django.conf import settings
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+
+from core.errors import NotFound
+from core.models import Client
+from declarations.models import Declaration, DeclarationRequest, Employee
+
+NOT_FOUND = "Declaration request not found"
+
+
+def declaration_limit(employee: Employee) -> int:
+    """The doctor's own limit, else their speciality's (DECLARATION_LIMIT_<SPECIALITY>)."""
+    if employee.declaration_limit is not None:
+        return employee.declaration_limit
+    return getattr(settings, f"DECLARATION_LIMIT_{employee.speciality}")
+
+
+def employee_declaration_count(employee: Employee) -> int:
+    """What counts against the limit: the doctor's active declarations and their approved, unsigned requests."""
+    declarations = Declaration.objects.filter(employee=employee, status=Declaration.Status.ACTIVE).count()
+    approved = DeclarationRequest.objects.filter(employee=employee, status=DeclarationRequest.Status.APPROVED).count()
+    return declarations + approved
+
+
+def _count_of(queryset) -> Coalesce:
+    counted = queryset.order_by().values("employee_id").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+def employees_with_declaration_counts(queryset: QuerySet[Employee]) -> QuerySet[Employee]:
+    """`declaration_count` on each employee, as `employee_declaration_count` counts it, in one query."""
+    return queryset.annotate(
+        declaration_count=_count_of(
+            Declaration.objects.filter(employee=OuterRef("pk"), status=Declaration.Status.ACTIVE)
+        )
+        + _count_of(
+            DeclarationRequest.objects.filter(employee=OuterRef("pk"), status=DeclarationRequest.Status.APPROVED)
+        )
+    )
+
+
+def active_employee(*, employee_id, legal_entity_id) -> Employee | None:
+    """A working doctor of the legal entity, or None."""
+    return Employee.objects.filter(
+        pk=employee_id, legal_entity_id=legal_entity_id, status=Employee.Status.APPROVED
+    ).first()
+
+
+def declaration_request_list(
+    *, client: Client, person_id=None, employee_id=None, status: str | None = None
+) -> QuerySet[DeclarationRequest]:
+    queryset = DeclarationRequest.objects.filter(legal_entity_id=client.legal_entity_id)
+    if person_id:
+        queryset = queryset.filter(person_id=person_id)
+    if employee_id:
+        queryset = queryset.filter(employee_id=employee_id)
+    if status:
+        queryset = queryset.filter(status=status)
+    return queryset
+
+
+def declaration_request_get(*, request_id, client: Client | None, lock: bool = False) -> DeclarationRequest:
+    """Another legal entity's request is 404, like a missing one: ids must not leak."""
+    requests = DeclarationRequest.objects.filter(pk=request_id)
+    if client is not None:
+        requests = requests.filter(legal_entity_id=client.legal_entity_id)
+    if lock:
+        requests = requests.select_for_update(of=("self",))
+    request = requests.first()
+    if request is None:
+        raise NotFound(NOT_FOUND)
+    return request
+
+
+def previous_seed() -> str:
+    """The seed of the latest approved request: the head of the chain ("" before the first)."""
+    return (
+        DeclarationRequest.objects.filter(approved_at__isnull=False)
+        .order_by("-approved_at")
+        .values_list("seed", flat=True)
+        .first()
+        or ""
+    )

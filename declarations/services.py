@@ -1,0 +1,460 @@
+"""Writes of the declarations app: doctors, and declaration requests (v3): create, resend the code,
+approve, reject.
+
+Every function is keyword-only, runs in a transaction, locks what it changes and records each change as
+a `core.Event`. Lock order, everywhere: the person, then their requests, then the parent declaration,
+then the doctor, then the seed chain; so a create and an approve for one person cannot deadlock.
+"""
+
+import hashlib
+import json
+import secrets
+import uuid
+from datetime import UTC, date, timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from core import audit
+from core.documents import documents_require
+from core.errors import Conflict, NotFound, RequestMalformed, ValidationFailed
+from core.masking import mask_phone
+from core.models import Client
+from declarations.models import Declaration, DeclarationRequest, Employee
+from declarations.selectors import (
+    active_employee,
+    declaration_limit,
+    declaration_request_get,
+    employee_declaration_count,
+    previous_seed,
+)
+from persons import rules
+from persons.models import AuthenticationMethod, Person
+from persons.selectors import authentication_method_current, confirmation_documents, ensure_confirmation_still_valid
+from verifications.models import Verification
+from verifications.services import verification_confirm, verification_initialize
+
+Type = AuthenticationMethod.Type
+Status = DeclarationRequest.Status
+
+SMS_KIND = "declaration_request"
+PERSON_NOT_FOUND = "Person not found"
+EMPLOYEE_NOT_FOUND = "Employee is not an active doctor of your legal entity"
+PARENT_NOT_FOUND = "Parent declaration not found"
+ACTIVE_PARENT_NOT_FOUND = "Active parent declaration was not found"
+NOT_VERIFIED = "Patient is not verified"
+NO_CURRENT_METHOD = "Declaration request has no authentication method"
+NOT_NEW = "Declaration request is not in status NEW"
+NOT_OPEN = "Declaration request is not in status NEW or APPROVED"
+EXPIRED = "Declaration request is expired"
+RESEND_NOT_ALLOWED = "Resend OTP is not allowed for this authentication method"
+CODE_NOT_EXPECTED = "Verification code is not expected for {}"
+OVER_LIMIT = "This doctor has {} declarations and could not sign more"
+
+DOCTOR_CONFIRMED = "doctor_confirmed"
+REPLACED = "replaced_by_newer_request"
+TERM_YEARS = 20  # an adult's declaration; a child's ends the day before they come of age
+
+# The first key of PostgreSQL's two-key advisory locks: ours, so it never collides with another app's.
+_CHAIN_LOCK = (0x0DEC, 1)
+_NUMBER_ALPHABET = "0123456789ABCEHKMPTX"  # letters that look the same in Latin and Cyrillic
+
+
+# --- doctors ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def employee_create(
+    *,
+    client: Client,
+    speciality: str,
+    first_name: str = "",
+    last_name: str = "",
+    second_name: str = "",
+    declaration_limit: int | None = None,
+    user=None,
+    actor: str = audit.SYSTEM,
+) -> Employee:
+    """A working doctor of the client's legal entity; names default to the user's."""
+    if speciality not in Employee.Speciality.values:
+        raise ValidationFailed(field="speciality", description=f"Must be one of {', '.join(Employee.Speciality)}")
+    if declaration_limit is not None and declaration_limit < 1:
+        raise ValidationFailed(field="declaration_limit", description="Must be a positive integer")
+    employee = Employee.objects.create(
+        client=client,
+        legal_entity_id=client.legal_entity_id,
+        user=user,
+        first_name=first_name or getattr(user, "first_name", ""),
+        last_name=last_name or getattr(user, "last_name", ""),
+        second_name=second_name,
+        speciality=speciality,
+        declaration_limit=declaration_limit,
+    )
+    audit.record(entity=employee, property="status", old=None, new=employee.status, actor=actor)
+    return employee
+
+
+EMPLOYEE_EDITABLE = ("first_name", "last_name", "second_name", "speciality", "status", "declaration_limit", "user")
+
+
+@transaction.atomic
+def employee_update(*, employee_id, changes: dict, actor: str) -> Employee:
+    """Change a doctor (the back office): each changed field is an event."""
+    unknown = set(changes) - set(EMPLOYEE_EDITABLE)
+    if unknown:
+        raise ValidationFailed(field=sorted(unknown)[0], description="Field can not be changed")
+    employee = Employee.objects.select_for_update().get(pk=employee_id)
+    recorded = []
+    for name, value in changes.items():
+        attribute = "user_id" if name == "user" else name
+        new = value.pk if name == "user" and value is not None else value
+        recorded.append((name, getattr(employee, attribute), new))
+        setattr(employee, attribute, new)
+    employee.updated_at = timezone.now()
+    employee.save()
+    audit.record_changes(entity=employee, changes=recorded, actor=actor)
+    return employee
+
+
+# --- declaration requests: create --------------------------------------------------------------
+
+
+def _new_declaration_number() -> str:
+    return "-".join("".join(secrets.choice(_NUMBER_ALPHABET) for _ in range(4)) for _ in range(3))
+
+
+def _term(person: Person, employee: Employee, today) -> tuple:
+    end = rules.add_years(today, TERM_YEARS)
+    if rules.age(person.birth_date, today) < rules.ADULT_AGE:
+        end = min(end, rules.add_years(person.birth_date, rules.ADULT_AGE) - timedelta(days=1))
+    return today, end
+
+
+def _data_to_be_signed(
+    *, person: Person, employee: Employee, client: Client, current: dict, declaration_id, number: str, parent, today
+) -> dict:
+    """What the doctor signs: the declaration as it will be, with nothing a response may not show."""
+    start, end = _term(person, employee, today)
+    return {
+        "id": str(declaration_id),
+        "declaration_number": number,
+        "start_date": start.isoformat(),
+        "end_date": end.isoformat(),
+        "scope": "family_doctor",
+        "channel": DeclarationRequest.Channel.MIS,
+        "person": {
+            "id": str(person.pk),
+            "first_name": person.first_name,
+            "last_name": person.last_name,
+            "second_name": person.second_name,
+            "birth_date": person.birth_date.isoformat(),
+            "gender": person.gender,
+            "tax_id": person.tax_id,
+            "no_tax_id": person.no_tax_id,
+            "documents": person.documents,
+            "authentication_method_current": {"type": current["type"], "number": mask_phone(current["number"])},
+        },
+        "employee": {
+            "id": str(employee.pk),
+            "first_name": employee.first_name,
+            "last_name": employee.last_name,
+            "second_name": employee.second_name,
+            "speciality": employee.speciality,
+        },
+        "legal_entity": {"id": str(client.legal_entity_id), "name": client.legal_entity_name},
+        "parent_declaration_id": str(parent.pk) if parent else None,
+        "patient_signed": False,
+        "process_disclosure_data_consent": True,
+    }
+
+
+def _set_status(
+    request: DeclarationRequest,
+    status: str,
+    *,
+    now,
+    actor: str,
+    reason: str | None = None,
+    fields: tuple = (),
+    changes: tuple = (),
+) -> None:
+    """The (locked) request's new status, with its events; `reason=None` keeps status_reason.
+
+    `fields` are other attributes already set on the request, saved with it; `changes` their events.
+    """
+    recorded = [("status", request.status, status)]
+    request.status = status
+    if reason is not None:
+        recorded.append(("status_reason", request.status_reason, reason))
+        request.status_reason = reason
+    request.updated_at, request.updated_by = now, actor
+    request.save(update_fields=["status", "status_reason", "updated_at", "updated_by", *fields])
+    audit.record_changes(entity=request, changes=[*recorded, *changes], actor=actor)
+
+
+def cancel_requests(requests, *, now, actor: str, reason: str) -> int:
+    """Lock the given open requests and cancel each (one event per change); how many."""
+    cancelled = 0
+    for older in requests.select_for_update(of=("self",)).filter(status__in=DeclarationRequest.OPEN_STATUSES):
+        _set_status(older, Status.CANCELLED, now=now, actor=actor, reason=reason)
+        cancelled += 1
+    return cancelled
+
+
+@transaction.atomic
+def declaration_request_create(
+    *,
+    person_id: uuid.UUID,
+    employee_id: uuid.UUID,
+    client: Client,
+    authorize_with: uuid.UUID | None = None,
+    parent_declaration_id: uuid.UUID | None = None,
+    actor: str = audit.SYSTEM,
+) -> DeclarationRequest:
+    """A NEW request to the doctor, confirmed by the person's method: an SMS for OTP, documents for OFFLINE.
+
+    Cancels this legal entity's earlier open (NEW or APPROVED) requests of the person; another legal
+    entity's are never touched. The person row is locked so two creates for one person take turns.
+    """
+    person = Person.objects.select_for_update().filter(pk=person_id, status=Person.Status.ACTIVE).first()
+    if person is None:
+        raise NotFound(PERSON_NOT_FOUND)
+    employee = active_employee(employee_id=employee_id, legal_entity_id=client.legal_entity_id)
+    if employee is None:
+        raise ValidationFailed(field="employee_id", description=EMPLOYEE_NOT_FOUND)
+    parent = None
+    if parent_declaration_id is not None:
+        parent = Declaration.objects.filter(pk=parent_declaration_id, person=person).first()
+        if parent is None:
+            raise ValidationFailed(field="parent_declaration_id", description=PARENT_NOT_FOUND)
+    current = authentication_method_current(person=person, authorize_with=authorize_with)
+    now = timezone.now()
+    cancel_requests(
+        DeclarationRequest.objects.filter(person=person, legal_entity_id=client.legal_entity_id),
+        now=now,
+        actor=actor,
+        reason=REPLACED,
+    )
+    declaration_id, number = uuid.uuid4(), _new_declaration_number()
+    request = DeclarationRequest.objects.create(
+        person=person,
+        employee=employee,
+        client=client,
+        legal_entity_id=client.legal_entity_id,
+        authentication_method_current=current,
+        authorize_with=authorize_with,
+        parent_declaration=parent,
+        declaration_id=declaration_id,
+        declaration_number=number,
+        data_to_be_signed=_data_to_be_signed(
+            person=person,
+            employee=employee,
+            client=client,
+            current=current,
+            declaration_id=declaration_id,
+            number=number,
+            parent=parent,
+            today=now.astimezone(UTC).date(),
+        ),
+        documents=confirmation_documents(person=person, current=current),
+        expires_at=now + timedelta(days=settings.DECLARATION_REQUEST_TTL_DAYS),
+        created_at=now,
+        created_by=actor,
+        updated_at=now,
+        updated_by=actor,
+    )
+    audit.record(entity=request, property="status", old=None, new=Status.NEW, actor=actor)
+    if current["type"] == Type.OTP:
+        _send_code(request, phone_number=current["number"], actor=actor)
+    return request
+
+
+def _send_code(request: DeclarationRequest, *, phone_number: str, actor: str) -> Verification:
+    """A new code for the request (its previous one becomes INACTIVE); the SMS goes out on commit."""
+    request.verification = verification_initialize(phone_number=phone_number, kind=SMS_KIND, owner=request, actor=actor)
+    request.save(update_fields=["verification"])
+    return request.verification
+
+
+# --- resend, reject ---------------------------------------------------------------------------
+
+
+def _require_new(request: DeclarationRequest, now) -> None:
+    if request.status != Status.NEW:
+        raise Conflict(NOT_NEW)
+    if request.expires_at <= now:
+        raise Conflict(EXPIRED)
+
+
+@transaction.atomic
+def declaration_request_resend_otp(*, request_id, client: Client | None, actor: str) -> Verification:
+    """A new code to the method the person confirms with now (OTP, or a third person's OTP), saved on the request."""
+    request = declaration_request_get(request_id=request_id, client=client, lock=True)
+    _require_new(request, timezone.now())
+    try:
+        current = authentication_method_current(person=request.person, authorize_with=request.authorize_with)
+    except (ValidationFailed, Conflict) as error:  # the chosen method has ended since the request was made
+        raise Conflict(RESEND_NOT_ALLOWED) from error
+    if current["type"] != Type.OTP:  # for THIRD_PERSON the selector answers with the third person's method
+        raise Conflict(RESEND_NOT_ALLOWED)
+    if current != request.authentication_method_current:
+        audit.record(
+            entity=request,
+            property="authentication_method_current",
+            old=request.authentication_method_current.get("type"),
+            new=current["type"],
+            actor=actor,
+        )
+        request.authentication_method_current, request.documents = current, []
+        request.updated_at, request.updated_by = timezone.now(), actor
+        request.save(update_fields=["authentication_method_current", "documents", "updated_at", "updated_by"])
+    verification = _send_code(request, phone_number=current["number"], actor=actor)
+    audit.record(entity=request, property="otp_sent", old=None, new=mask_phone(current["number"]), actor=actor)
+    return verification
+
+
+@transaction.atomic
+def declaration_request_reject(*, request_id, client: Client | None, actor: str) -> DeclarationRequest:
+    request = declaration_request_get(request_id=request_id, client=client, lock=True)
+    if request.status not in DeclarationRequest.OPEN_STATUSES:
+        raise Conflict(NOT_OPEN)
+    _set_status(request, Status.REJECTED, now=timezone.now(), actor=actor)
+    return request
+
+
+# --- approve ---------------------------------------------------------------------------------------
+
+
+def _check_body(request: DeclarationRequest, verification_code: str | None) -> None:
+    """Step 1: a code when the request is confirmed by OTP, none otherwise."""
+    type = request.confirmation_type
+    if type == Type.OTP and verification_code is None:
+        raise ValidationFailed(field="verification_code", description="Verification code is required", rule="required")
+    if type != Type.OTP and verification_code is not None:
+        raise ValidationFailed(field="verification_code", description=CODE_NOT_EXPECTED.format(type))
+
+
+def _check_verified(person: Person) -> None:
+    """Step 2."""
+    if person.verification_status == Person.VerificationStatus.NOT_VERIFIED:
+        raise Conflict(NOT_VERIFIED)
+
+
+def _active_parent(request: DeclarationRequest, *, lock: bool = False) -> Declaration | None:
+    """Step 3 for NA: a parent declaration, when named, must exist and be active."""
+    if request.parent_declaration_id is None:
+        return None
+    parents = Declaration.objects.filter(pk=request.parent_declaration_id, status=Declaration.Status.ACTIVE)
+    parent = (parents.select_for_update() if lock else parents).first()
+    if parent is None:
+        raise NotFound(ACTIVE_PARENT_NOT_FOUND)
+    return parent
+
+
+def _check_limit(request: DeclarationRequest, employee: Employee) -> None:
+    """Step 4: the doctor's active declarations and approved requests stay under the limit."""
+    if request.overlimit:
+        return
+    limit = declaration_limit(employee)
+    if employee_declaration_count(employee) >= limit:
+        raise RequestMalformed(OVER_LIMIT.format(limit))
+
+
+def _lock_chain() -> None:
+    """Serialise step 5 until the transaction ends, so no two approves chain to the same seed.
+
+    SQLite needs nothing: its IMMEDIATE transactions (config/settings.py) run one writer at a time.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", list(_CHAIN_LOCK))
+
+
+def chain_seed(previous: str, data_to_be_signed: dict) -> str:
+    """Step 5: SHA-256 over the previous approved request's seed and this request's data to be signed."""
+    payload = json.dumps(data_to_be_signed, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(previous.encode() + payload.encode()).hexdigest()
+
+
+SPECIALITY_UK = {
+    Employee.Speciality.THERAPIST: "Терапевт",
+    Employee.Speciality.PEDIATRICIAN: "Педіатр",
+    Employee.Speciality.FAMILY_DOCTOR: "Лікар загальної практики – сімейний лікар",
+}
+
+
+def render_printout(request: DeclarationRequest, *, person: Person, employee: Employee, now) -> str:
+    """Step 7: the printout form the patient signs on paper."""
+    data = request.data_to_be_signed
+    return render_to_string(
+        "declarations/printout.html",
+        {
+            "request": request,
+            "person": person,
+            "employee": employee,
+            "speciality": SPECIALITY_UK.get(employee.speciality, employee.speciality),
+            "legal_entity_name": request.client.legal_entity_name,
+            "start_date": date.fromisoformat(data["start_date"]),
+            "end_date": date.fromisoformat(data["end_date"]),
+            "confirmation": request.confirmation_type,
+            "approved_at": now,
+        },
+    )
+
+
+def declaration_request_approve(
+    *, request_id, client: Client | None, verification_code: str | None = None, actor: str = audit.SYSTEM
+) -> DeclarationRequest:
+    """The seven steps of approve; all or nothing.
+
+    Not atomic as a whole on purpose: the code is checked first by the verification service's own
+    transaction (a wrong guess must count even though this approve fails). Before that, the checks that
+    need no lock run, so a right code is not spent on a doomed approve. Then one transaction locks the
+    person, the request, the parent declaration, the doctor (so parallel approves cannot exceed the
+    limit) and the seed chain, re-checks everything and applies it.
+    """
+    request = declaration_request_get(request_id=request_id, client=client)
+    _require_new(request, timezone.now())
+    _check_body(request, verification_code)
+    _check_verified(request.person)
+    type = request.confirmation_type
+    if not type:
+        raise Conflict(NO_CURRENT_METHOD)
+    if type == Type.NA:
+        _active_parent(request)
+    _check_limit(request, request.employee)
+    if type == Type.OFFLINE:
+        documents_require(owner=request, types=request.documents)
+    if type == Type.OTP:
+        verification_confirm(verification_id=request.verification_id, code=verification_code, actor=actor)
+    with transaction.atomic():
+        person = Person.objects.select_for_update().get(pk=request.person_id)
+        request = declaration_request_get(request_id=request_id, client=client, lock=True)
+        _require_new(request, timezone.now())
+        ensure_confirmation_still_valid(person=person, current=request.authentication_method_current)
+        _check_verified(person)
+        data = dict(request.data_to_be_signed)
+        if type == Type.NA and _active_parent(request, lock=True) is not None:
+            data["patient_signed"] = None
+            data["process_disclosure_data_consent"] = None
+        employee = Employee.objects.select_for_update().get(pk=request.employee_id)
+        _check_limit(request, employee)
+        _lock_chain()
+        now = timezone.now()  # after the chain lock: approved_at orders the chain
+        request.data_to_be_signed = data
+        request.seed = chain_seed(previous_seed(), data)
+        request.approved_at = now
+        request.is_shareable = True
+        request.printout_content = render_printout(request, person=person, employee=employee, now=now)
+        _set_status(
+            request,
+            Status.APPROVED,
+            now=now,
+            actor=actor,
+            reason=DOCTOR_CONFIRMED,
+            fields=("data_to_be_signed", "seed", "approved_at", "is_shareable", "printout_content"),
+            changes=(("seed", "", request.seed), ("is_shareable", False, True)),
+        )
+    return request
