@@ -228,6 +228,13 @@ SPECTACULAR_SETTINGS = {
 
 # --- Tasks ------------------------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": env.str("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend")}}
+# how long a worker may run one task before `expire_requests` takes it for dead and queues it again
+TASK_RUNNING_LEASE_SECONDS = env.int("TASK_RUNNING_LEASE_SECONDS", default=900)
+# `cleanup` deletes finished jobs and finished task results older than these
+JOB_RETENTION_DAYS = env.int("JOB_RETENTION_DAYS", default=7)
+TASK_RESULT_RETENTION_DAYS = env.int("TASK_RESULT_RETENTION_DAYS", default=7)
+# tests only: every job sleeps this long holding its lock (so a test can kill its worker midway)
+TEST_JOB_DELAY_SECONDS = env.float("TEST_JOB_DELAY_SECONDS", default=0.0)
 
 # --- Domain -----------------------------------------------------------------------------------
 # Development writes each SMS to a file; production must say how SMS reach patients (see core/checks.py).
@@ -263,6 +270,8 @@ DECLARATION_LIMIT_PEDIATRICIAN = env.int("DECLARATION_LIMIT_PEDIATRICIAN", defau
 DECLARATION_LIMIT_FAMILY_DOCTOR = env.int("DECLARATION_LIMIT_FAMILY_DOCTOR", default=1800)
 APPROVAL_TTL_MINUTES = env.int("APPROVAL_TTL_MINUTES", default=1440)
 APPROVAL_RESEND_MODE = env.str("APPROVAL_RESEND_MODE", default="async")
+if APPROVAL_RESEND_MODE not in ("async", "sync"):
+    raise ImproperlyConfigured("APPROVAL_RESEND_MODE must be async or sync.")
 
 UPLOAD_URL_TTL_SECONDS = env.int("UPLOAD_URL_TTL_SECONDS", default=3600)
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)

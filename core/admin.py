@@ -554,16 +554,3 @@ class JobAdmin(LargeTableAdminMixin, AuditHistoryMixin, ReadOnlyAdminMixin, admi
         (_("Result"), {"fields": ("status_code", "response_data", "error")}),
         (_("History"), {"fields": ("created_at", "updated_at", "history")}),
     )
-    readonly_fields = (
-        "id",
-        "kind",
-        "status",
-        "client",
-        "eta",
-        "status_code",
-        "response_data",
-        "error",
-        "created_at",
-        "updated_at",
-        "history",
-    )

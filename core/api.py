@@ -37,10 +37,30 @@ class JobSerializer(serializers.ModelSerializer):
         return {key: data[key] for key in keep}
 
 
+class JobStateSerializer(serializers.Serializer):
+    """What JobSerializer answers, for the OpenAPI document: which keys are present depends on the status."""
+
+    id = serializers.UUIDField()
+    status = serializers.ChoiceField(choices=Job.Status.choices)
+    eta = serializers.DateTimeField(required=False, help_text="pending: when to poll again")
+    links = serializers.ListField(child=serializers.DictField(), required=False, help_text="pending: where to poll")
+    status_code = serializers.IntegerField(required=False, help_text="processed or failed: the operation's status")
+    response_data = serializers.JSONField(required=False, help_text="processed: the operation's answer")
+    error = serializers.JSONField(required=False, help_text="failed: the operation's error")
+
+    class Meta:
+        ref_name = "Job"
+
+
 class JobViewSet(ClientViewSet):
     scope_map = {"retrieve": "job:read"}
 
-    @extend_schema(responses=JobSerializer, description="The state of an asynchronous job this client started.")
+    @extend_schema(
+        responses=JobStateSerializer,
+        description="The state of an asynchronous job this client started: pending `{id, status, eta, links}`, "
+        "processed `{id, status, status_code, response_data}`, failed `{id, status, status_code, error}`. "
+        "Another client's job is 404.",
+    )
     def retrieve(self, request, pk):
         return EnvelopeResponse(JobSerializer(job_get_for_client(job_id=pk, client=self.client)).data)
 

@@ -3,10 +3,15 @@
 Each app may have a `housekeeping` module with `expire(now) -> dict[str, int]` and/or
 `cleanup(now) -> dict[str, int]` (counts by what was done). Long runs report progress by logging
 to the `housekeeping` logger (e.g. one line per batch); the commands print those lines.
+
+This module is also the core app's own plug-in (core comes first in INSTALLED_APPS): `expire`
+requeues tasks a dead worker left RUNNING, `cleanup` deletes old jobs and finished task results.
 """
 
 import logging
+from datetime import timedelta
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -94,3 +99,42 @@ def request_expire_now(*, request, actor: str) -> None:
     label = str(model._meta.verbose_name_plural)
     if not expire_stale_requests(model, now=timezone.now(), label=label, actor=actor, pks=[request.pk]):
         raise Conflict(NOT_STALE)
+
+
+# --- the core app's own housekeeping -------------------------------------------------------------
+
+CLEANUP_BATCH = 1000
+
+
+def expire(now) -> dict[str, int]:
+    """Tasks left RUNNING by a dead worker go back to the queue (SMS deliveries and jobs alike)."""
+    from core.services import task_results_requeue_stale
+
+    requeued = task_results_requeue_stale(now=now)
+    return {"tasks requeued": requeued} if requeued else {}
+
+
+def cleanup(now) -> dict[str, int]:
+    from core.services import jobs_delete_old, task_results_delete_finished
+
+    jobs = _in_batches(
+        lambda: jobs_delete_old(before=now - timedelta(days=settings.JOB_RETENTION_DAYS), limit=CLEANUP_BATCH),
+        "jobs deleted",
+    )
+    tasks = _in_batches(
+        lambda: task_results_delete_finished(
+            before=now - timedelta(days=settings.TASK_RESULT_RETENTION_DAYS), limit=CLEANUP_BATCH
+        ),
+        "task results deleted",
+    )
+    return {"jobs deleted": jobs, "task results deleted": tasks}
+
+
+def _in_batches(run_batch, label: str) -> int:
+    total = 0
+    while True:
+        done = run_batch()
+        total += done
+        if done < CLEANUP_BATCH:
+            return total
+        progress.info("%s so far: %d", label, total)

@@ -3,8 +3,8 @@ from core.models import Client, Job
 
 
 def job_get_for_client(*, job_id, client: Client) -> Job:
-    """Another client's job is 404, like a missing one: ids must not leak."""
-    job = Job.objects.filter(pk=job_id, client__legal_entity_id=client.legal_entity_id).first()
+    """Only the client that started a job reads it; anyone else gets 404, like a missing one."""
+    job = Job.objects.filter(pk=job_id, client=client).first()
     if job is None:
         raise NotFound("Job not found")
     return job

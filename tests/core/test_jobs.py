@@ -48,3 +48,11 @@ def test_job_needs_job_read_scope(caller_factory):
     caller = caller_factory(scopes=["otp:read"])
     job = job_create(client=caller.client, kind="x")
     assert caller.get(f"/api/jobs/{job.id}").status_code == 403
+
+
+def test_job_of_another_client_of_the_same_legal_entity_is_404(caller, caller_factory):
+    """Only the client that started a job reads its answer (it may carry that client's data)."""
+    colleague = caller_factory(name="Second MIS", legal_entity_id=caller.client.legal_entity_id)
+    job = job_create(client=colleague.client, kind="approval_resend")
+    assert caller.get(f"/api/jobs/{job.id}").status_code == 404
+    assert colleague.get(f"/api/jobs/{job.id}").status_code == 200

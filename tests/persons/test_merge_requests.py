@@ -460,8 +460,8 @@ def test_resend_otp_keeps_the_send_limits(caller, otp_request, settings):
 @pytest.mark.parametrize("as_string", [False, True])
 def test_approve_with_the_code_merges_the_person(caller, otp_request, django_assert_max_num_queries, as_string):
     code = last_code("+380501112233")
-    # 21: each app's merging plug-in locks the merged person's open requests (declarations: one query)
-    with django_assert_max_num_queries(21):
+    # 22: each app's merging plug-in locks the merged person's open requests (declarations, approvals: one each)
+    with django_assert_max_num_queries(22):
         response = act(caller, otp_request.pk, "approve", {"verification_code": code if as_string else int(code)})
     assert response.status_code == 200
     assert response.json()["data"]["status"] == "APPROVED"
@@ -541,8 +541,8 @@ def test_approve_offline_needs_the_documents_and_no_body(caller, offline_request
     response = act(caller, offline_request.pk, "approve", {"verification_code": 1234})
     assert response.status_code == 422
     assert error(response)["invalid"][0]["rules"][0]["description"] == "Schema does not allow additional properties"
-    # 16: with the declarations app's merging plug-in (one query)
-    with django_assert_max_num_queries(16):
+    # 17: with the declarations and approvals apps' merging plug-ins (one query each)
+    with django_assert_max_num_queries(17):
         response = act(caller, offline_request.pk, "approve")
     assert response.status_code == 200
     assert response.json()["data"]["status"] == "APPROVED"

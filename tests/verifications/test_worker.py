@@ -1,15 +1,12 @@
 """The SMS really leaves through `manage.py db_worker` (django-tasks-db), as in production."""
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
-from django.conf import settings as django_settings
-from django.db import connection, transaction
+from django.db import transaction
 from django_tasks_db.models import DBTaskResult
 
+from tests.workers import run_worker
 from verifications.models import SmsMessage, Verification
 from verifications.services import verification_complete, verification_initialize
 
@@ -17,29 +14,6 @@ from .conftest import PHONE, own_client
 
 # The worker is another process: it needs committed rows in a database it can reach.
 pytestmark = [pytest.mark.postgres, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
-
-
-def run_worker(outbox) -> subprocess.CompletedProcess:
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DEBUG": "false",
-        "SECRET_KEY": django_settings.SECRET_KEY,  # to decrypt what this process encrypted
-        "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}",
-        "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
-        "SMS_BACKEND": "file",
-        "SMS_FILE_PATH": str(outbox),
-    }
-    command = [sys.executable, "manage.py", "db_worker", "--batch", "--no-startup-delay", "--no-reload"]
-    return subprocess.run(
-        command, cwd=django_settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=120, check=False
-    )
-
-
-@pytest.fixture
-def database_tasks(settings):
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 
 def test_db_worker_delivers_the_sms_to_the_file_outbox(database_tasks, tmp_path):
