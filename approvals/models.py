@@ -3,6 +3,7 @@ import uuid
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class Approval(models.Model):
@@ -48,6 +49,8 @@ class Approval(models.Model):
     updated_by = models.CharField(max_length=128)
 
     class Meta:
+        verbose_name = _("approval")
+        verbose_name_plural = _("approvals")
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["legal_entity_id", "patient", "-created_at"], name="approval_entity_patient"),

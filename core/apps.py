@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CoreConfig(AppConfig):
     name = "core"
-    verbose_name = "Core"
+    verbose_name = _("Clients, jobs and audit")
 
     def ready(self):
         from core import checks  # noqa: F401 (registers the deploy checks)

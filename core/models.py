@@ -3,6 +3,7 @@ import secrets
 import uuid
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from oauth2_provider.models import AbstractApplication
 
 
@@ -21,8 +22,9 @@ class Client(AbstractApplication):
     api_key_digest = models.CharField(max_length=64, unique=True, editable=False)
 
     class Meta(AbstractApplication.Meta):
+        verbose_name = _("API client")
+        verbose_name_plural = _("API clients")
         swappable = "OAUTH2_PROVIDER_APPLICATION_MODEL"
-        verbose_name = "API client"
 
     @property
     def scope_list(self) -> list[str]:
@@ -51,6 +53,8 @@ class Event(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["entity_type", "entity_id"])]
 
@@ -78,6 +82,8 @@ class Job(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("job")
+        verbose_name_plural = _("jobs")
         ordering = ["-created_at"]
 
     def __str__(self):

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class Employee(models.Model):
@@ -36,6 +37,8 @@ class Employee(models.Model):
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("doctor")
+        verbose_name_plural = _("doctors")
         ordering = ["last_name", "first_name"]
 
     def __str__(self):
@@ -70,6 +73,8 @@ class Declaration(models.Model):
     updated_by = models.CharField(max_length=128, blank=True)
 
     class Meta:
+        verbose_name = _("declaration")
+        verbose_name_plural = _("declarations")
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["employee", "status"], name="declaration_employee_status")]
 
@@ -132,6 +137,8 @@ class DeclarationRequest(models.Model):
     updated_by = models.CharField(max_length=128)
 
     class Meta:
+        verbose_name = _("declaration request")
+        verbose_name_plural = _("declaration requests")
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["legal_entity_id", "-created_at"], name="decl_request_entity_created"),

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class Person(models.Model):
@@ -64,6 +65,8 @@ class Person(models.Model):
     updated_by = models.CharField(max_length=128, blank=True)
 
     class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("persons")
         ordering = ["last_name", "first_name"]
         permissions = [("verify_person", "Can set a person's verification status by hand")]
 
@@ -106,6 +109,8 @@ class AuthenticationMethod(models.Model):
     objects = AuthenticationMethodQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("authentication method")
+        verbose_name_plural = _("authentication methods")
         ordering = ["started_at"]
         constraints = [
             # one active primary method (OTP, OFFLINE or NA) per person; THIRD_PERSON methods are extra
@@ -172,6 +177,8 @@ class AuthenticationMethodRequest(models.Model):
     updated_by = models.CharField(max_length=128)
 
     class Meta:
+        verbose_name = _("authentication method request")
+        verbose_name_plural = _("authentication method requests")
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["status", "expires_at"])]
         constraints = [
@@ -218,6 +225,8 @@ class MergeRequest(models.Model):
     updated_by = models.CharField(max_length=128)
 
     class Meta:
+        verbose_name = _("merge request")
+        verbose_name_plural = _("merge requests")
         ordering = ["-created_at"]
         constraints = [
             # one open request per pair and legal entity; other entities' requests are none of its business

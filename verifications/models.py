@@ -2,6 +2,7 @@ import uuid
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class Purpose(models.TextChoices):
@@ -43,6 +44,8 @@ class Verification(models.Model):
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("verification code")
+        verbose_name_plural = _("verification codes")
         ordering = ["-created_at"]
         constraints = [
             # a client's own codes: one active per phone; a request's code is replaced through the request
@@ -96,8 +99,9 @@ class SmsMessage(models.Model):
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("SMS message")
+        verbose_name_plural = _("SMS messages")
         ordering = ["-created_at"]
-        verbose_name = "SMS message"
         permissions = [("resend_smsmessage", "Can resend a failed SMS")]
         indexes = [models.Index(fields=["created_at"], name="sms_created")]
 
