@@ -73,7 +73,9 @@ def main() -> None:
 
     scenarios = {
         "floor": lambda: http.get(f"/api/persons/{floor_person}"),
-        "initialize": lambda: http.post("/api/verifications", {"phone_number": phone()}, content_type="application/json"),
+        "initialize": lambda: http.post(
+            "/api/verifications", {"phone_number": phone()}, content_type="application/json"
+        ),
         "authentication_method_request": lambda: http.post(
             f"/api/persons/{person('OTP')}/authentication_method_requests",
             {"action": "INSERT", "authentication_method": {"type": "OTP", "phone_number": phone()}},
