@@ -55,8 +55,14 @@ format: install
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache
 
-# Load benchmark (see the README): a fresh PostgreSQL database `ehealth_bench`, gunicorn, locust headless.
+# Load benchmark (see the README): fresh PostgreSQL databases $(BENCH_DB) (the service) and
+# $(BENCH_DB)_peer (django-phone-verify, in its own virtualenv var/peer-venv), gunicorn, then wrk
+# (BENCH_DRIVER=wrk, Debian's package) or locust (BENCH_DRIVER=locust) on loopback.
+BENCH_DB ?= ehealth_bench
+BENCH_DRIVER ?= wrk
 bench: install
 	$(BIN)/python -m pip install --quiet -r requirements-bench.txt
-	su postgres -c "dropdb --if-exists ehealth_bench" 2>/dev/null || true
-	DATABASE_URL=$$(scripts/postgres.sh ehealth_bench) $(BIN)/python bench/run.py
+	@if [ "$(BENCH_DRIVER)" = wrk ] && ! command -v wrk >/dev/null; then apt-get install -y -qq wrk >/dev/null; fi
+	for db in $(BENCH_DB) $(BENCH_DB)_peer; do su postgres -c "dropdb --if-exists $$db" 2>/dev/null || true; done
+	DATABASE_URL=$$(scripts/postgres.sh $(BENCH_DB)) BENCH_PEER_DATABASE_URL=$$(scripts/postgres.sh $(BENCH_DB)_peer) \
+	  BENCH_DRIVER=$(BENCH_DRIVER) $(BIN)/python bench/run.py

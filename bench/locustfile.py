@@ -1,7 +1,8 @@
-"""The load of `make bench`: the API's hot endpoints next to the floor, an authenticated read of one
-person (the cheapest call through the same stack: gunicorn, auth, envelope, PostgreSQL).
+"""The load of `make bench` with BENCH_DRIVER=locust: the same scenarios as bench/wrk/*.lua.
 
-Each task has a tag; bench/run.py runs one tag at a time, so each endpoint gets the whole server."""
+Each task has a tag (the scenario's name in bench/run.py); run.py runs one tag at a time, so each
+scenario gets the whole server. The prepared records of a create scenario (BENCH_RECORDS, one a line)
+are shared out between the users, each record used once."""
 
 import itertools
 import os
@@ -11,30 +12,36 @@ from locust import FastHttpUser, between, tag, task
 
 HEADERS = {"Authorization": f"Bearer {os.environ['BENCH_TOKEN']}", "Api-key": os.environ["BENCH_API_KEY"]}
 PERSON_ID = os.environ["BENCH_PERSON_ID"]
-FLOOR = "GET /api/persons/{id} (floor)"
 EMPLOYEE_ID = os.environ["BENCH_EMPLOYEE_ID"]
-PATIENTS = os.environ["BENCH_PATIENTS"].split(",")  # NA persons: no SMS, no documents
 DECLARATIONS = "/api/v3/declaration_requests"
-_patient_numbers = itertools.count()
 
 
-def random_phone() -> str:
-    return f"+38067{random.randrange(10**7):07d}"
+def _lines(name: str) -> list[str]:
+    path = os.environ.get(name)
+    return open(path).read().split() if path else []
+
+
+RECORDS = itertools.cycle(_lines("BENCH_RECORDS") or [""])  # one process: the users share the iterator
+PHONES = _lines("BENCH_PHONES")
+# every phone once in a run: a random start, then in order (users share the counter)
+_phone_numbers = itertools.count(random.randrange(10**7))
+_user_numbers = itertools.count()
+
+
+def new_phone() -> str:
+    return f"+38067{next(_phone_numbers) % 10**7:07d}"
 
 
 class Mis(FastHttpUser):
     wait_time = between(0, 0)
 
     def on_start(self):
-        # a phone with a code to guess at: after three wrong tries every guess is "Maximum attempts
-        # exceed", which costs the same row lock and update path
-        self.phone = random_phone()
-        self.client.post("/api/verifications", json={"phone_number": self.phone}, headers=HEADERS)
-        # a patient of this user alone: a newer declaration request cancels the person's older one
-        self.patient = PATIENTS[next(_patient_numbers) % len(PATIENTS)]
+        # a phone with a code to guess at (prepared): after the allowed wrong tries every guess is
+        # "Maximum attempts exceed", which costs the same row lock and update path
+        self.phone = PHONES[next(_user_numbers) % len(PHONES)] if PHONES else None
 
-    def _call(self, method, path, name, ok=(200,), **kwargs):
-        with self.client.request(method, path, name=name, headers=HEADERS, catch_response=True, **kwargs) as r:
+    def _call(self, method, path, name, ok=(200,), headers=HEADERS, **kwargs):
+        with self.client.request(method, path, name=name, headers=headers, catch_response=True, **kwargs) as r:
             if r.status_code in ok:
                 r.success()
             else:
@@ -42,62 +49,57 @@ class Mis(FastHttpUser):
 
     @tag("floor")
     @task
-    def read_person(self):
-        self._call("GET", f"/api/persons/{PERSON_ID}", FLOOR)
+    def floor(self):
+        self._call("GET", f"/api/persons/{PERSON_ID}", "floor")
 
     @tag("methods")
     @task
-    def read_methods(self):
-        self._call(
-            "GET", f"/api/persons/{PERSON_ID}/authentication_methods", "GET /api/persons/{id}/authentication_methods"
-        )
-
-    @tag("initialize")
-    @task
-    def initialize(self):
-        phone = random_phone()
-        self._call("POST", "/api/verifications", "POST /api/verifications", json={"phone_number": phone})
-
-    @tag("complete")
-    @task
-    def complete_wrong(self):
-        self._call(
-            "PATCH",
-            f"/api/verifications/{self.phone}/actions/complete",
-            "PATCH /api/verifications/{phone}/actions/complete",
-            ok=(403,),
-            json={"code": 1111},
-        )
+    def methods(self):
+        self._call("GET", f"/api/persons/{PERSON_ID}/authentication_methods", "methods")
 
     @tag("lookup")
     @task
     def lookup(self):
-        self._call("GET", f"/api/verifications/{random_phone()}", "GET /api/verifications/{phone}", ok=(200, 404))
+        self._call("GET", f"/api/verifications/{new_phone()}", "lookup", ok=(200, 404))
 
-    def _declaration_request(self, name: str) -> str | None:
-        body = {"person_id": self.patient, "employee_id": EMPLOYEE_ID}
-        with self.client.post(DECLARATIONS, json=body, name=name, headers=HEADERS, catch_response=True) as r:
-            if r.status_code != 201:
-                r.failure(f"{r.status_code}: {r.text[:200]}")
-                return None
-            r.success()
-            return r.json()["data"]["id"]
+    @tag("initialize")
+    @task
+    def initialize(self):
+        self._call("POST", "/api/verifications", "initialize", json={"phone_number": new_phone()})
+
+    @tag("complete")
+    @task
+    def complete(self):
+        path = f"/api/verifications/{self.phone}/actions/complete"
+        self._call("PATCH", path, "complete", ok=(403,), json={"code": 1111})
+
+    @tag("authentication_method_request")
+    @task
+    def authentication_method_request(self):
+        body = {"action": "INSERT", "authentication_method": {"type": "OTP", "phone_number": new_phone()}}
+        path = f"/api/persons/{next(RECORDS)}/authentication_method_requests"
+        self._call("POST", path, "authentication_method_request", ok=(201,), json=body)
+
+    @tag("merge_request")
+    @task
+    def merge_request(self):
+        master, merge = next(RECORDS).split(",")
+        body = {"master_person_id": master, "merge_person_id": merge}
+        self._call("POST", "/api/merge_requests", "merge_request", ok=(201,), json=body)
 
     @tag("declaration_create")
     @task
     def declaration_create(self):
-        self._declaration_request(f"POST {DECLARATIONS}")
+        body = {"person_id": next(RECORDS), "employee_id": EMPLOYEE_ID}
+        self._call("POST", DECLARATIONS, "declaration_create", ok=(201,), json=body)
 
     @tag("declaration_approve")
     @task
     def declaration_approve(self):
-        # every approve takes the seed chain's lock: this measures the serialised part
-        request_id = self._declaration_request(f"POST {DECLARATIONS} (setup)")
-        if request_id:
-            self._call(
-                "PATCH",
-                f"{DECLARATIONS}/{request_id}/actions/approve",
-                f"PATCH {DECLARATIONS}/{{id}}/actions/approve",
-                ok=(201,),
-                json={},
-            )
+        path = f"{DECLARATIONS}/{next(RECORDS)}/actions/approve"
+        self._call("PATCH", path, "declaration_approve", ok=(201,), json={})
+
+    @tag("peer_register")
+    @task
+    def peer_register(self):
+        self._call("POST", "/api/phone/register", "peer_register", headers={}, json={"phone_number": new_phone()})

@@ -60,16 +60,14 @@ def _owner_client(owner):
     return owner if isinstance(owner, Client) else owner.client
 
 
-def _replaced_by_new_code(*, owner, kind: str, phone_number: str):
-    """The owner's codes a new one makes INACTIVE: a client's active code for the phone, or the
-    request's current code (whatever phone it went to)."""
-    active = Verification.objects.filter(status=Verification.Status.NEW)
+def _replaced_by_new_code(*, owner, kind: str) -> tuple[Q | None, object]:
+    """The owner's code a new one makes INACTIVE: a client's active code for the phone (a condition,
+    found in the send limits' scan of the phone's codes), or the request's current code (its id)."""
     if isinstance(owner, Client):
-        return active.filter(kind=kind, client=owner, phone_number=phone_number)
-    return active.filter(pk=owner.verification_id) if owner.verification_id else active.none()
+        return Q(status=Verification.Status.NEW, kind=kind, client=owner), None
+    return None, owner.verification_id
 
 
-@transaction.atomic
 def verification_initialize(*, phone_number: str, kind: str, owner, actor: str = audit.SYSTEM) -> Verification:
     """Issue a new code for the phone on behalf of `owner` and queue its SMS (sent once this
     transaction commits).
@@ -81,15 +79,26 @@ def verification_initialize(*, phone_number: str, kind: str, owner, actor: str =
     phone, whoever asked. Callers may run this inside their own transaction: if it rolls back, no SMS
     is sent.
     """
+    if transaction.get_connection().in_atomic_block:
+        # The caller's transaction, without a savepoint of ours (two statements fewer): what this can
+        # raise once it has written is a database error, which fails the caller's transaction anyway;
+        # TooManyRequests comes before any write.
+        return _initialize(phone_number=phone_number, kind=kind, owner=owner, actor=actor)
+    with transaction.atomic():
+        return _initialize(phone_number=phone_number, kind=kind, owner=owner, actor=actor)
+
+
+def _initialize(*, phone_number: str, kind: str, owner, actor: str) -> Verification:
     kind = Purpose(kind)
     if (kind == Purpose.VERIFICATION) != isinstance(owner, Client):
         raise ValueError("a client owns `verification` codes; every other kind belongs to a request")
     _lock_phone(phone_number)
     now = timezone.now()  # read after the lock, so it is never older than a code issued while we waited
-    check_send_limits(phone_number=phone_number, now=now)
-
-    for previous in _replaced_by_new_code(owner=owner, kind=kind, phone_number=phone_number):
-        _set_status(previous, Verification.Status.INACTIVE, now=now, actor=actor)
+    find, previous_id = _replaced_by_new_code(owner=owner, kind=kind)
+    found = check_send_limits(phone_number=phone_number, now=now, also_find=find)
+    previous_id = uuid.UUID(found) if found else previous_id
+    if previous_id:  # conditional: a code no longer NEW is left alone
+        _set_status(Verification(pk=previous_id), Verification.Status.INACTIVE, now=now, actor=actor)
 
     code = codes.generate_code(phone_number=phone_number, unix_time=now.timestamp())
     verification_id = uuid.uuid4()

@@ -218,10 +218,11 @@ def test_initialize_and_complete_take_few_queries(
         assert complete(caller, last_code()).status_code == 200
 
 
-# Counted with savepoints. Initialize: token, [advisory lock,] limits, active code, [its update and event,]
-# insert, event, SMS row. Complete: token, locked read, update, [event].
-INITIALIZE_QUERIES_SQLITE = 10
-INITIALIZE_QUERIES_POSTGRES = 11
+# Counted with savepoints. Initialize (no savepoint of its own): token, [advisory lock,] limits with the
+# active code in the same scan, [its update and event,] insert, event, SMS row. Complete: token, locked
+# read, update, [event].
+INITIALIZE_QUERIES_SQLITE = 7
+INITIALIZE_QUERIES_POSTGRES = 8
 COMPLETE_WRONG_QUERIES = 5
 COMPLETE_RIGHT_QUERIES = 6
 

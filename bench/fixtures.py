@@ -1,0 +1,132 @@
+"""The records `make bench` measures against, made in-process against the bench database.
+
+    python bench/fixtures.py base THREADS          -> JSON: token, API key, the floor's person, a doctor
+    python bench/fixtures.py pools PHASE SIZE      -> JSON: one file of fresh records per write scenario
+    python bench/fixtures.py preload VERIFICATIONS PERSONS
+
+Each create scenario gets records used once each (a newer request would cancel an older one of the
+same person, a second merge request for a pair is a conflict): SIZE of them, written one a line to
+var/bench-PHASE-SCENARIO.txt, which the wrk scripts and the locustfile share out between their threads
+or users.
+"""
+
+import json
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection, transaction  # noqa: E402
+
+from core.models import Client  # noqa: E402
+from core.scopes import SCOPES  # noqa: E402
+from core.services import client_create, token_issue  # noqa: E402
+from declarations.models import Employee  # noqa: E402
+from declarations.services import declaration_request_create, employee_create  # noqa: E402
+from persons.models import AuthenticationMethod, Person  # noqa: E402
+from verifications.services import verification_initialize  # noqa: E402
+
+VAR = ROOT / "var"
+BATCH = 5000
+
+
+def persons(count: int, *, label: str, phones_from: int | None = None) -> list[str]:
+    """`count` active persons, NA unless `phones_from` gives each an OTP phone +38066... of its own."""
+    made = []
+    for start in range(0, count, BATCH):
+        batch = Person.objects.bulk_create(
+            Person(first_name="Bench", last_name=f"{label}{i}", birth_date="1990-01-01", gender="MALE")
+            for i in range(start, min(start + BATCH, count))
+        )
+        AuthenticationMethod.objects.bulk_create(
+            AuthenticationMethod(person=person, type="NA")
+            if phones_from is None
+            else AuthenticationMethod(person=person, type="OTP", phone_number=f"+38066{phones_from + start + n:07d}")
+            for n, person in enumerate(batch)
+        )
+        made += [str(person.pk) for person in batch]
+    return made
+
+
+def base(threads: int) -> dict:
+    new = client_create(name="bench", scopes=list(SCOPES))
+    token = token_issue(client=new.client, scopes=list(SCOPES), expires_in=86400)
+    person = Person.objects.create(first_name="Bench", last_name="Floor", birth_date="1990-01-01", gender="MALE")
+    AuthenticationMethod.objects.create(person=person, type="OTP", phone_number="+380501234567")
+    doctor = employee_create(client=new.client, speciality="FAMILY_DOCTOR", last_name="Bench", declaration_limit=10**9)
+    # one phone with a code per thread (or locust user), for the wrong guesses of `complete`
+    phones = [f"+38068{i:07d}" for i in range(threads)]
+    for phone in phones:
+        with transaction.atomic():
+            verification_initialize(phone_number=phone, kind="verification", owner=new.client)
+    phones_file = VAR / "bench-phones.txt"
+    phones_file.write_text("\n".join(phones) + "\n")
+    return {
+        "token": token.value,
+        "api_key": new.api_key,
+        "person_id": str(person.pk),
+        "employee_id": str(doctor.pk),
+        "phones_file": str(phones_file),
+    }
+
+
+def pools(phase: str, size: int) -> dict:
+    client = Client.objects.get(name="bench")
+    doctor = Employee.objects.get(client=client, last_name="Bench")
+    offset = {"empty": 0, "preloaded": 5_000_000}.get(phase, 2_500_000)
+    approvable = [
+        str(declaration_request_create(person_id=person_id, employee_id=doctor.pk, client=client, actor="bench").pk)
+        for person_id in persons(size, label=f"{phase}-approve")
+    ]
+    masters = persons(size, label=f"{phase}-master", phones_from=offset)
+    records = {
+        "declaration_create": persons(size, label=f"{phase}-declaration"),
+        "declaration_approve": approvable,
+        "authentication_method_request": persons(size, label=f"{phase}-amr", phones_from=offset + size),
+        "merge_request": [
+            f"{master},{merge}" for master, merge in zip(masters, persons(size, label=f"{phase}-merge"), strict=True)
+        ],
+    }
+    files = {}
+    for scenario, lines in records.items():
+        path = VAR / f"bench-{phase}-{scenario}.txt"
+        path.write_text("\n".join(lines) + "\n")
+        files[scenario] = str(path)
+    return files
+
+
+def preload(verifications: int, persons_count: int) -> None:
+    """Old codes (EXPIRED, every tenth VERIFIED) on +38063... phones, and persons nobody calls for."""
+    persons(persons_count, label="preload")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO verifications_verification
+                (id, phone_number, kind, code_digest, status, attempts, code_expired_at, created_at, updated_at)
+            SELECT gen_random_uuid(), '+38063' || lpad((i %% 10000000)::text, 7, '0'), 'verification',
+                   repeat('0', 64), CASE WHEN i %% 10 = 0 THEN 'VERIFIED' ELSE 'EXPIRED' END, 0,
+                   now() - interval '1 day', now() - i * interval '1 second', now() - i * interval '1 second'
+            FROM generate_series(1, %s) AS i
+            """,
+            [verifications],
+        )
+        cursor.execute("ANALYZE")
+
+
+if __name__ == "__main__":
+    command, *args = sys.argv[1:]
+    if command == "base":
+        print(json.dumps(base(int(args[0]))))
+    elif command == "pools":
+        print(json.dumps(pools(args[0], int(args[1]))))
+    elif command == "preload":
+        preload(int(args[0]), int(args[1]))
+    else:
+        sys.exit(f"unknown command {command}")

@@ -1,0 +1,115 @@
+"""Where one call's time goes, in-process: queries per call and the top of a pyinstrument profile.
+
+    DATABASE_URL=postgres://... .venv/bin/python bench/profile.py [SCENARIO ...] [--calls N] [--sql]
+
+Runs each scenario's request through Django's test client (the whole stack but gunicorn) against the
+database of DATABASE_URL, after `python bench/fixtures.py base` has run there (`make bench` leaves
+one behind). Needs pyinstrument (requirements-bench.txt).
+"""
+
+import argparse
+import os
+import sys
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.update(
+    DEBUG="false",
+    SECRET_KEY=os.environ.get("SECRET_KEY", "bench-only-secret-key-0123456789-0123456789-0123456789"),
+    SECURE_SSL_REDIRECT="false",
+    LOG_LEVEL="ERROR",
+    SMS_BACKEND="locmem",
+    OTP_SEND_LIMIT="1000000",
+    OTP_RESEND_COOLDOWN_SECONDS="0",
+    TASKS_BACKEND=os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+)
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from pyinstrument import Profiler  # noqa: E402
+
+from core.models import Client as ApiClient  # noqa: E402
+from core.scopes import SCOPES  # noqa: E402
+from core.services import token_issue  # noqa: E402
+from declarations.models import Employee  # noqa: E402
+from persons.models import AuthenticationMethod, Person  # noqa: E402
+
+
+def person(method: str = "NA") -> str:
+    made = Person.objects.create(first_name="Profile", last_name="P", birth_date="1990-01-01", gender="MALE")
+    phone = f"+38065{uuid.uuid4().int % 10**7:07d}" if method == "OTP" else ""
+    AuthenticationMethod.objects.create(person=made, type=method, phone_number=phone)
+    return str(made.pk)
+
+
+def phone() -> str:
+    return f"+38064{uuid.uuid4().int % 10**7:07d}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("scenarios", nargs="*", default=["floor", "initialize"])
+    parser.add_argument("--calls", type=int, default=200)
+    parser.add_argument("--sql", action="store_true", help="print the statements of one call")
+    args = parser.parse_args()
+
+    api_client = ApiClient.objects.get(name="bench")
+    token = token_issue(client=api_client, scopes=list(SCOPES), expires_in=3600)
+    doctor = Employee.objects.get(client=api_client, last_name="Bench")
+    floor_person = Person.objects.get(last_name="Floor").pk
+    api_key = api_client.set_new_api_key()  # only its digest is stored: a new one for this run
+    api_client.save(update_fields=["api_key_digest"])
+    headers = {"Authorization": f"Bearer {token.value}", "Api-key": api_key}
+    http = Client(headers=headers, SERVER_NAME="127.0.0.1")
+
+    scenarios = {
+        "floor": lambda: http.get(f"/api/persons/{floor_person}"),
+        "initialize": lambda: http.post(
+            "/api/verifications", {"phone_number": phone()}, content_type="application/json"
+        ),
+        "authentication_method_request": lambda: http.post(
+            f"/api/persons/{person('OTP')}/authentication_method_requests",
+            {"action": "INSERT", "authentication_method": {"type": "OTP", "phone_number": phone()}},
+            content_type="application/json",
+        ),
+        "merge_request": lambda: http.post(
+            "/api/merge_requests",
+            {"master_person_id": person("OTP"), "merge_person_id": person()},
+            content_type="application/json",
+        ),
+        "declaration_create": lambda: http.post(
+            "/api/v3/declaration_requests",
+            {"person_id": person(), "employee_id": str(doctor.pk)},
+            content_type="application/json",
+        ),
+    }
+    for name in args.scenarios:
+        call = scenarios[name]
+        call()  # warm: imports, the connection, first-use caches
+        with CaptureQueriesContext(connection) as queries:
+            response = call()
+        print(f"\n=== {name}: {response.status_code}, {len(queries)} queries (with the setup's inserts)")
+        if args.sql:
+            for query in queries.captured_queries:
+                print("  ", query["sql"][:220])
+        profiler = Profiler(interval=0.0005)
+        started = time.perf_counter()
+        profiler.start()
+        for _ in range(args.calls):
+            call()
+        profiler.stop()
+        print(f"{(time.perf_counter() - started) / args.calls * 1000:.2f} ms per call (with its setup)")
+        print(profiler.output_text(unicode=False, color=False, show_all=False, short_mode=False)[:6000])
+
+
+if __name__ == "__main__":
+    main()
