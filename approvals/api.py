@@ -17,15 +17,10 @@ from core.audit import actor_of
 from core.documents import document_upload_urls
 from core.responses import EnvelopeResponse
 from core.schema import error_responses
+from core.serializers import validated
 from core.views import ClientViewSet
 
 SYNC = "sync"
-
-
-def _valid(serializer_class, data):
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 class ApprovalViewSet(ClientViewSet):
@@ -48,7 +43,7 @@ class ApprovalViewSet(ClientViewSet):
     )
     def list(self, request, patient_id):
         # a plain dict: DRF would read an empty query value (`?status=`) as "not given" and list everything
-        filters = _valid(ApprovalFilterSerializer, request.query_params.dict())
+        filters = validated(ApprovalFilterSerializer, request.query_params.dict())
         page = self.paginate_queryset(approval_list(client=self.client, patient_id=patient_id, **filters))
         return self.get_paginated_response(ApprovalSerializer(page, many=True).data)
 
@@ -73,7 +68,7 @@ class ApprovalViewSet(ClientViewSet):
         "(409). `expires_at` is Unix time.",
     )
     def create(self, request, patient_id):
-        data = _valid(ApprovalCreateSerializer, request.data)
+        data = validated(ApprovalCreateSerializer, request.data)
         approval = services.approval_create(
             patient_id=patient_id,
             granted_resources=data["granted_resources"],
@@ -97,7 +92,7 @@ class ApprovalViewSet(ClientViewSet):
         "OFFLINE, once the consent scan is uploaded (else 409 `Documents SIGNED_CONSENT is not uploaded`).",
     )
     def partial_update(self, request, patient_id, pk):
-        data = _valid(ApprovalActivateSerializer, request.data)
+        data = validated(ApprovalActivateSerializer, request.data)
         approval = services.approval_activate(
             patient_id=patient_id, approval_id=pk, client=self.client, code=data.get("code"), actor=actor_of(request)
         )

@@ -126,3 +126,10 @@ class VerificationCodeSerializer(StrictSerializer):
     """The body of every `actions/approve` confirmed by OTP."""
 
     verification_code = OtpCodeField()
+
+
+def validated(serializer_class, data) -> dict:
+    """What `serializer_class` makes of `data` (a request body or its query parameters); 422 otherwise."""
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data

@@ -7,6 +7,7 @@ from core.audit import actor_of
 from core.documents import document_upload_urls
 from core.responses import EnvelopeResponse
 from core.schema import error_responses
+from core.serializers import validated
 from core.views import ClientViewSet
 from declarations import services
 from declarations.selectors import declaration_request_get, declaration_request_list
@@ -17,12 +18,6 @@ from declarations.serializers import (
 )
 from persons.serializers import CurrentMethodOutSerializer, OptionalVerificationCodeSerializer
 from verifications.serializers import VerificationSerializer
-
-
-def _valid(serializer_class, data):
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 class DeclarationRequestViewSet(ClientViewSet):
@@ -45,7 +40,7 @@ class DeclarationRequestViewSet(ClientViewSet):
     )
     def list(self, request):
         # a plain dict: DRF would read an empty query value (`?status=`) as "not given" and list everything
-        filters = _valid(DeclarationRequestFilterSerializer, request.query_params.dict())
+        filters = validated(DeclarationRequestFilterSerializer, request.query_params.dict())
         page = self.paginate_queryset(declaration_request_list(client=self.client, **filters))
         return self.get_paginated_response(DeclarationRequestSerializer(page, many=True).data)
 
@@ -66,7 +61,7 @@ class DeclarationRequestViewSet(ClientViewSet):
         ),
     )
     def create(self, request):
-        data = _valid(DeclarationRequestCreateSerializer, request.data)
+        data = validated(DeclarationRequestCreateSerializer, request.data)
         declaration_request = services.declaration_request_create(**data, client=self.client, actor=actor_of(request))
         current = declaration_request.authentication_method_current
         urgent = {"authentication_method_current": CurrentMethodOutSerializer(current).data}
@@ -106,7 +101,7 @@ class DeclarationRequestViewSet(ClientViewSet):
     )
     @action(detail=True, methods=["patch"], url_path="actions/approve")
     def approve(self, request, pk):
-        data = _valid(OptionalVerificationCodeSerializer, request.data)
+        data = validated(OptionalVerificationCodeSerializer, request.data)
         declaration_request = services.declaration_request_approve(
             request_id=pk,
             client=self.client,

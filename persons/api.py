@@ -7,6 +7,7 @@ from core.audit import actor_of
 from core.documents import document_upload_urls
 from core.responses import EnvelopeResponse
 from core.schema import error_responses
+from core.serializers import validated
 from core.views import ClientViewSet
 from persons import services
 from persons.models import AuthenticationMethod
@@ -22,12 +23,6 @@ from persons.serializers import (
     PersonVerificationSerializer,
     PersonVerificationUpdateSerializer,
 )
-
-
-def _valid(serializer_class, request):
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 class PersonViewSet(ClientViewSet):
@@ -46,7 +41,7 @@ class PersonViewSet(ClientViewSet):
         "The person starts in VERIFICATION_NEEDED with the reason of rules 01-05.",
     )
     def create(self, request):
-        data = _valid(PersonCreateSerializer, request)
+        data = validated(PersonCreateSerializer, request.data)
         person = services.person_create(**data, actor=actor_of(request))
         return EnvelopeResponse(PersonSerializer(person).data, status=201)
 
@@ -77,7 +72,7 @@ class PersonViewSet(ClientViewSet):
         person = person_get(person_id=pk)  # an unknown person is 404 whatever the body says
         if request.method == "GET":
             return EnvelopeResponse(PersonVerificationSerializer(person).data)
-        data = _valid(PersonVerificationUpdateSerializer, request)
+        data = validated(PersonVerificationUpdateSerializer, request.data)
         person = services.person_verify(
             person_id=pk,
             status=data["verification_status"],
@@ -107,7 +102,7 @@ class AuthenticationMethodRequestViewSet(ClientViewSet):
         "(one-page JPEG, at most 10 MB each). A newer request cancels the person's older NEW one.",
     )
     def create(self, request, person_id):
-        data = _valid(AuthenticationMethodRequestCreateSerializer, request)
+        data = validated(AuthenticationMethodRequestCreateSerializer, request.data)
         amr = services.authentication_method_request_create(
             person_id=person_id,
             action=data["action"],
@@ -148,7 +143,7 @@ class AuthenticationMethodRequestViewSet(ClientViewSet):
     )
     @action(detail=True, methods=["patch"], url_path="actions/approve")
     def approve(self, request, person_id, request_id):
-        data = _valid(OptionalVerificationCodeSerializer, request)
+        data = validated(OptionalVerificationCodeSerializer, request.data)
         amr = services.authentication_method_request_approve(
             person_id=person_id,
             request_id=request_id,

@@ -5,7 +5,7 @@ from core.audit import actor_of
 from core.documents import document_upload_urls
 from core.responses import EnvelopeResponse
 from core.schema import error_responses
-from core.serializers import VerificationCodeSerializer
+from core.serializers import VerificationCodeSerializer, validated
 from core.views import ClientViewSet
 from persons.merge_selectors import merge_request_get, merge_request_list
 from persons.merge_serializers import (
@@ -47,9 +47,8 @@ class MergeRequestViewSet(ClientViewSet):
     )
     def list(self, request):
         # a plain dict: DRF would read an empty query value (`?status=`) as "not given" and list everything
-        filters = MergeRequestFilterSerializer(data=request.query_params.dict())
-        filters.is_valid(raise_exception=True)
-        page = self.paginate_queryset(merge_request_list(client=self.client, **filters.validated_data))
+        filters = validated(MergeRequestFilterSerializer, request.query_params.dict())
+        page = self.paginate_queryset(merge_request_list(client=self.client, **filters))
         return self.get_paginated_response(MergeRequestSerializer(page, many=True).data)
 
     @extend_schema(responses=MergeRequestSerializer, description="One merge request.")
@@ -66,9 +65,8 @@ class MergeRequestViewSet(ClientViewSet):
         ),
     )
     def create(self, request):
-        body = MergeRequestCreateSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        merge_request = merge_request_create(**body.validated_data, client=self.client, actor=actor_of(request))
+        body = validated(MergeRequestCreateSerializer, request.data)
+        merge_request = merge_request_create(**body, client=self.client, actor=actor_of(request))
         urgent = None
         if merge_request.documents:  # OFFLINE: where to upload the scans that approve will check
             urls = document_upload_urls(owner=merge_request, types=merge_request.documents, request=request)
@@ -100,11 +98,10 @@ class MergeRequestViewSet(ClientViewSet):
     def approve(self, request, pk):
         merge_request = self._get(pk)
         otp = merge_request.confirmation_type == AuthenticationMethod.Type.OTP
-        body = (VerificationCodeSerializer if otp else EmptyBodySerializer)(data=request.data)
-        body.is_valid(raise_exception=True)
+        body = validated(VerificationCodeSerializer if otp else EmptyBodySerializer, request.data)
         merge_request = merge_request_approve(
             merge_request=merge_request,
-            verification_code=body.validated_data.get("verification_code"),
+            verification_code=body.get("verification_code"),
             actor=actor_of(request),
         )
         return EnvelopeResponse(MergeRequestSerializer(merge_request).data)

@@ -4,6 +4,7 @@ from rest_framework.decorators import action
 from core.audit import actor_of
 from core.responses import EnvelopeResponse
 from core.schema import ErrorSerializer, error_responses
+from core.serializers import validated
 from core.views import ClientViewSet
 from verifications import selectors, services
 from verifications.serializers import (
@@ -36,10 +37,9 @@ class VerificationViewSet(ClientViewSet):
         ),
     )
     def create(self, request):
-        serializer = VerificationInitializeSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        data = validated(VerificationInitializeSerializer, request.data)
         verification = services.verification_initialize(
-            phone_number=serializer.validated_data["phone_number"],
+            phone_number=data["phone_number"],
             kind="verification",
             owner=self.client,
             actor=actor_of(request),
@@ -65,11 +65,10 @@ class VerificationViewSet(ClientViewSet):
     )
     @action(detail=True, methods=["patch"], url_path="actions/complete")
     def complete(self, request, phone_number):
-        serializer = VerificationCompleteSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        data = validated(VerificationCompleteSerializer, request.data)
         verification = services.verification_complete(
             phone_number=phone_number,
-            code=serializer.validated_data["code"],
+            code=data["code"],
             client=self.client,
             actor=actor_of(request),
         )
