@@ -61,6 +61,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # last, so it sees a view's exception first: a lost database connection is a 503, not a 500
+    "core.db_unavailable.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -149,6 +151,12 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_VERSIONING_CLASS": None,
 }
+# `Idempotency-Key` (core.idempotency): how long a key's first answer is kept, and how long a request
+# may hold its key before a retry may take over (a process that died mid-request never finishes it).
+IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)
+IDEMPOTENCY_KEY_LEASE_SECONDS = env.int("IDEMPOTENCY_KEY_LEASE_SECONDS", default=120)
+# The database unreachable: 503 with this Retry-After (core.db_unavailable).
+DATABASE_UNAVAILABLE_RETRY_AFTER_SECONDS = env.int("DATABASE_UNAVAILABLE_RETRY_AFTER_SECONDS", default=5)
 
 OAUTH2_PROVIDER_APPLICATION_MODEL = "core.Client"
 OAUTH2_PROVIDER = {

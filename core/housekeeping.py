@@ -77,3 +77,10 @@ def expire_stale_requests(model, *, now, label: str, actor: str = SYSTEM) -> int
         if len(ids) < batch:
             return expired
         progress.info("%s so far: %d", label, expired)
+
+
+def cleanup(now) -> dict[str, int]:
+    """core's own part of `manage.py cleanup`: Idempotency-Key answers past their 24 hours."""
+    from core.idempotency import idempotency_keys_delete_old
+
+    return {"idempotency keys deleted": idempotency_keys_delete_old(now=now)}
