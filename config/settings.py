@@ -42,8 +42,9 @@ INSTALLED_APPS = [
     "oauth2_provider",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    "django_tasks_db",
+    # core before django_tasks_db: its `db_worker` (which rides out database outages) wins
     "core",
+    "django_tasks_db",
     "verifications",
     "persons",
     "declarations",
@@ -204,6 +205,11 @@ SPECTACULAR_SETTINGS = {
 
 # --- Tasks ------------------------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": env.str("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend")}}
+# `manage.py db_worker` (core's) waits out a database outage: first retry after this, doubling up to the max.
+DB_WORKER_BACKOFF_SECONDS = env.float("DB_WORKER_BACKOFF_SECONDS", default=0.5)
+DB_WORKER_BACKOFF_MAX_SECONDS = env.float("DB_WORKER_BACKOFF_MAX_SECONDS", default=30.0)
+# how often a task that lost its database mid-run is queued again before it counts as FAILED
+DB_WORKER_TASK_REQUEUES = env.int("DB_WORKER_TASK_REQUEUES", default=3)
 
 # --- Domain -----------------------------------------------------------------------------------
 SMS_BACKEND = env.str("SMS_BACKEND", default="file")
@@ -212,6 +218,9 @@ SMS_HTTP_URL = env.str("SMS_HTTP_URL", default="")
 SMS_HTTP_TOKEN = env.str("SMS_HTTP_TOKEN", default="")
 SMS_HTTP_TIMEOUT_SECONDS = env.float("SMS_HTTP_TIMEOUT_SECONDS", default=5.0)
 SMS_MAX_ATTEMPTS = env.int("SMS_MAX_ATTEMPTS", default=5)
+# a failed send is retried after SMS_RETRY_BASE_SECONDS, doubling each time, at most SMS_RETRY_MAX_SECONDS
+SMS_RETRY_BASE_SECONDS = env.float("SMS_RETRY_BASE_SECONDS", default=10.0)
+SMS_RETRY_MAX_SECONDS = env.float("SMS_RETRY_MAX_SECONDS", default=600.0)
 # how long a worker may hold an SMS it is sending before housekeeping queues it again
 SMS_SENDING_LEASE_SECONDS = env.int("SMS_SENDING_LEASE_SECONDS", default=300)
 
