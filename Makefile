@@ -11,7 +11,7 @@ PYTHON ?= $(shell for p in python3.13 python3.12 $$HOME/.pyenv/versions/3.13*/bi
 	  if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; \
 	  then echo $$p; break; fi; done)
 
-.PHONY: install run test test-postgres lint format bench clean
+.PHONY: install run test test-postgres lint format bench clean cluster cluster-stop
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	@test -n "$(PYTHON)" || { echo "Python 3.12 or 3.13 is needed (none found)"; exit 1; }
@@ -51,3 +51,10 @@ bench: install
 	$(BIN)/python -m pip install --quiet -r requirements-bench.txt
 	su postgres -c "dropdb --if-exists ehealth_bench" 2>/dev/null || true
 	DATABASE_URL=$$(scripts/postgres.sh ehealth_bench) $(BIN)/python bench/run.py
+
+# The production shape on loopback (PostgreSQL, 2 gunicorn, 2 db_workers, nginx on :8100); see README.
+cluster: install
+	scripts/cluster.sh
+
+cluster-stop:
+	scripts/cluster-stop.sh
