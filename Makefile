@@ -11,7 +11,7 @@ PYTHON ?= $(shell for p in python3.13 python3.12 $$HOME/.pyenv/versions/3.13*/bi
 	  if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; \
 	  then echo $$p; break; fi; done)
 
-.PHONY: install run test test-postgres lint format bench clean
+.PHONY: install run test test-postgres lint format bench clean cluster cluster-stop
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	@test -n "$(PYTHON)" || { echo "Python 3.12 or 3.13 is needed (none found)"; exit 1; }
@@ -66,3 +66,10 @@ bench: install
 	for db in $(BENCH_DB) $(BENCH_DB)_peer; do su postgres -c "dropdb --if-exists $$db" 2>/dev/null || true; done
 	DATABASE_URL=$$(scripts/postgres.sh $(BENCH_DB)) BENCH_PEER_DATABASE_URL=$$(scripts/postgres.sh $(BENCH_DB)_peer) \
 	  BENCH_DRIVER=$(BENCH_DRIVER) $(BIN)/python bench/run.py
+
+# The production shape on loopback (PostgreSQL, 2 gunicorn, 2 db_workers, nginx on :8100); see README.
+cluster: install
+	scripts/cluster.sh
+
+cluster-stop:
+	scripts/cluster-stop.sh

@@ -67,8 +67,9 @@ INSTALLED_APPS = [
     "oauth2_provider",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    "django_tasks_db",
+    # core before django_tasks_db: its `db_worker` (which rides out database outages) wins
     "core",
+    "django_tasks_db",
     "verifications",
     "persons",
     "declarations",
@@ -87,6 +88,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # last, so it sees a view's exception first: a lost database connection is a 503, not a 500
+    "core.db_unavailable.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -181,6 +184,12 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_VERSIONING_CLASS": None,
 }
+# `Idempotency-Key` (core.idempotency): how long a key's first answer is kept, and how long a request
+# may hold its key before a retry may take over (a process that died mid-request never finishes it).
+IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)
+IDEMPOTENCY_KEY_LEASE_SECONDS = env.int("IDEMPOTENCY_KEY_LEASE_SECONDS", default=120)
+# The database unreachable: 503 with this Retry-After (core.db_unavailable).
+DATABASE_UNAVAILABLE_RETRY_AFTER_SECONDS = env.int("DATABASE_UNAVAILABLE_RETRY_AFTER_SECONDS", default=5)
 
 OAUTH2_PROVIDER_APPLICATION_MODEL = "core.Client"
 OAUTH2_PROVIDER = {
@@ -235,6 +244,11 @@ JOB_RETENTION_DAYS = env.int("JOB_RETENTION_DAYS", default=7)
 TASK_RESULT_RETENTION_DAYS = env.int("TASK_RESULT_RETENTION_DAYS", default=7)
 # tests only: every job sleeps this long holding its lock (so a test can kill its worker midway)
 TEST_JOB_DELAY_SECONDS = env.float("TEST_JOB_DELAY_SECONDS", default=0.0)
+# `manage.py db_worker` (core's) waits out a database outage: first retry after this, doubling up to the max.
+DB_WORKER_BACKOFF_SECONDS = env.float("DB_WORKER_BACKOFF_SECONDS", default=0.5)
+DB_WORKER_BACKOFF_MAX_SECONDS = env.float("DB_WORKER_BACKOFF_MAX_SECONDS", default=30.0)
+# how often a task that lost its database mid-run is queued again before it counts as FAILED
+DB_WORKER_TASK_REQUEUES = env.int("DB_WORKER_TASK_REQUEUES", default=3)
 
 # --- Domain -----------------------------------------------------------------------------------
 # Development writes each SMS to a file; production must say how SMS reach patients (see core/checks.py).
@@ -249,6 +263,9 @@ SMS_HTTP_URL = env.str("SMS_HTTP_URL", default="")
 SMS_HTTP_TOKEN = env.str("SMS_HTTP_TOKEN", default="")
 SMS_HTTP_TIMEOUT_SECONDS = env.float("SMS_HTTP_TIMEOUT_SECONDS", default=5.0)
 SMS_MAX_ATTEMPTS = env.int("SMS_MAX_ATTEMPTS", default=5)
+# a failed send is retried after SMS_RETRY_BASE_SECONDS, doubling each time, at most SMS_RETRY_MAX_SECONDS
+SMS_RETRY_BASE_SECONDS = env.float("SMS_RETRY_BASE_SECONDS", default=10.0)
+SMS_RETRY_MAX_SECONDS = env.float("SMS_RETRY_MAX_SECONDS", default=600.0)
 # how long a worker may hold an SMS it is sending before housekeeping queues it again
 SMS_SENDING_LEASE_SECONDS = env.int("SMS_SENDING_LEASE_SECONDS", default=300)
 

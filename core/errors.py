@@ -27,6 +27,7 @@ TYPE_BY_STATUS = {
     415: "unsupported_media_type",
     422: "validation_failed",
     429: "too_many_requests",
+    503: "service_unavailable",
 }
 
 

@@ -115,6 +115,7 @@ def expire(now) -> dict[str, int]:
 
 
 def cleanup(now) -> dict[str, int]:
+    from core.idempotency import idempotency_keys_delete_old
     from core.services import jobs_delete_old, task_results_delete_finished
 
     jobs = _in_batches(
@@ -127,7 +128,11 @@ def cleanup(now) -> dict[str, int]:
         ),
         "task results deleted",
     )
-    return {"jobs deleted": jobs, "task results deleted": tasks}
+    return {
+        "jobs deleted": jobs,
+        "task results deleted": tasks,
+        "idempotency keys deleted": idempotency_keys_delete_old(now=now),
+    }
 
 
 def _in_batches(run_batch, label: str) -> int:

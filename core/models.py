@@ -88,3 +88,31 @@ class Job(models.Model):
 
     def __str__(self):
         return f"{self.kind} {self.id} ({self.status})"
+
+
+class IdempotencyKey(models.Model):
+    """One client's `Idempotency-Key` and the first answer given for it (see core.idempotency).
+
+    The key itself is never stored, only a SHA-256 of the client's id and the key; the request's
+    fingerprint tells a retry (the same method, path and body) from a reuse of the key for another request.
+    """
+
+    class Status(models.TextChoices):
+        PROCESSING = "processing"
+        DONE = "done"
+
+    key_digest = models.CharField(max_length=64, primary_key=True)
+    request_digest = models.CharField(max_length=64)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PROCESSING)
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_headers = models.JSONField(default=dict, blank=True)
+    response_body = models.TextField(blank=True)
+    created_at = models.DateTimeField(db_index=True)
+    # when the request that holds the key started; a PROCESSING key older than the lease was abandoned
+    started_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "idempotency key"
+
+    def __str__(self):
+        return f"{self.key_digest[:12]}… ({self.status})"

@@ -2,10 +2,13 @@
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiSerializerExtension
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 
 from core.errors import error_type_for
+from core.idempotency import HEADER as IDEMPOTENCY_HEADER
+from core.idempotency import METHODS as IDEMPOTENT_METHODS
+from core.idempotency import IdempotentViewMixin
 from core.permissions import required_scopes
 
 ERROR_DESCRIPTIONS = {
@@ -52,8 +55,35 @@ def error_responses(*codes: int) -> dict:
     }
 
 
+IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
+    IDEMPOTENCY_HEADER,
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
+    pattern=r"^[\x21-\x7e]{1,255}$",
+    description=(
+        "Optional, up to 255 visible ASCII characters (e.g. a UUID), unique per operation. A retry with "
+        "the same key, path and body within 24 h returns the first answer (with `Idempotent-Replayed: true`) "
+        "and does nothing again; the same key with another body is 422 `validation_failed` on "
+        "`$.headers.Idempotency-Key`; a retry while the first request is still running is 409. Keys are "
+        "per client; a 5xx or 429 answer frees the key."
+    ),
+)
+
+
+def _is_idempotent(view, method: str) -> bool:
+    return method in IDEMPOTENT_METHODS and isinstance(view, IdempotentViewMixin)
+
+
 class EnvelopeAutoSchema(AutoSchema):
-    """Adds the error answers every endpoint can give, and names the scope in the description."""
+    """Adds the error answers every endpoint can give, `Idempotency-Key` on every POST and PATCH, and
+    names the scope in the description."""
+
+    def get_override_parameters(self):
+        parameters = super().get_override_parameters()
+        if _is_idempotent(self.view, self.method):
+            parameters = [*parameters, IDEMPOTENCY_KEY_PARAMETER]
+        return parameters
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
@@ -64,6 +94,8 @@ class EnvelopeAutoSchema(AutoSchema):
             codes.append(404)
         if self.method in ("POST", "PUT", "PATCH"):
             codes += [400, 415, 422]
+        if _is_idempotent(self.view, self.method):
+            codes.append(409)  # a retry while the first request with its Idempotency-Key still runs
         for code, response in error_responses(*codes).items():
             responses.setdefault(str(code), self._get_response_for_code(response, str(code), direction=direction))
         return responses

@@ -14,12 +14,14 @@ from rest_framework.response import Response
 
 from core.envelope import envelope
 from core.errors import NOT_FOUND, error_body
+from core.idempotency import IdempotentViewMixin
 
 logger = logging.getLogger(__name__)
 
 
-class ClientViewSet(viewsets.GenericViewSet):
-    """Base of every API viewset: UUID ids in URLs, scopes per action in `scope_map`."""
+class ClientViewSet(IdempotentViewMixin, viewsets.GenericViewSet):
+    """Base of every API viewset: UUID ids in URLs, scopes per action in `scope_map`, `Idempotency-Key`
+    on every POST and PATCH (core.idempotency)."""
 
     lookup_value_converter = "uuid"
     scope_map: dict[str, str] = {}

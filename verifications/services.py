@@ -225,8 +225,8 @@ def _enqueue_on_commit(sms_id, *, run_after=None) -> None:
 
 
 def _retry_delay(attempts: int) -> timedelta:
-    """Exponential backoff: 10 s, 20 s, 40 s, ... at most 10 minutes."""
-    return timedelta(seconds=min(600, 10 * 2 ** (attempts - 1)))
+    """Exponential backoff: 10 s, 20 s, 40 s, ... at most 10 minutes (SMS_RETRY_BASE/MAX_SECONDS)."""
+    return timedelta(seconds=min(settings.SMS_RETRY_MAX_SECONDS, settings.SMS_RETRY_BASE_SECONDS * 2 ** (attempts - 1)))
 
 
 def sms_deliver(*, sms_id) -> SmsMessage:

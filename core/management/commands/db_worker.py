@@ -1,0 +1,111 @@
+"""`manage.py db_worker`: django-tasks-db's worker that rides out a database outage.
+
+django-tasks-db's own worker exits on the first OperationalError (a restart, a failover, a dropped
+connection). This one catches the connection errors, drops the connections, waits with exponential
+backoff (DB_WORKER_BACKOFF_SECONDS doubling up to DB_WORKER_BACKOFF_MAX_SECONDS) until the database
+answers again, and carries on. A task whose database connection was lost mid-run is not marked
+FAILED: it is put back in the queue (the tasks are safe to run twice), and an SMS it was sending stays
+QUEUED or SENDING for its own requeue. It is found first because `core` comes before `django_tasks_db`
+in INSTALLED_APPS.
+"""
+
+import logging
+import time
+from collections import Counter
+from unittest import mock
+
+from django.conf import settings
+from django.db import DatabaseError, InterfaceError, OperationalError, connections
+from django_tasks_db.management.commands import db_worker
+from django_tasks_db.models import DBTaskResult
+
+logger = logging.getLogger("django_tasks_db")
+
+CONNECTION_ERRORS = (OperationalError, InterfaceError)
+
+
+class DatabaseLost(Exception):
+    def __init__(self, task_result_id=None):
+        self.task_result_id = task_result_id
+        super().__init__("database connection lost")
+
+
+def _close_connections() -> None:
+    for connection in connections.all(initialized_only=True):
+        try:
+            connection.close()
+        except DatabaseError:
+            connection.connection = None
+
+
+def _database_answers() -> bool:
+    try:
+        connections["default"].ensure_connection()
+        with connections["default"].cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return True
+    except CONNECTION_ERRORS:
+        _close_connections()
+        return False
+
+
+class Worker(db_worker.Worker):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.requeues: Counter = Counter()
+
+    def run(self) -> None:
+        while self.running:
+            try:
+                super().run()
+                return
+            except DatabaseLost as lost:
+                error, task_result_id = lost.__cause__, lost.task_result_id
+            except CONNECTION_ERRORS as caught:
+                error, task_result_id = caught, None
+            self.startup_delay = False
+            self.wait_for_database(error)
+            if task_result_id is not None:
+                self.requeue(task_result_id)
+
+    def wait_for_database(self, error) -> None:
+        delay = settings.DB_WORKER_BACKOFF_SECONDS
+        logger.warning("database unavailable (%s); worker %s reconnecting", str(error).strip(), self.worker_id)
+        _close_connections()
+        while self.running:
+            time.sleep(delay)
+            if _database_answers():
+                logger.warning("database back; worker %s carries on", self.worker_id)
+                return
+            delay = min(delay * 2, settings.DB_WORKER_BACKOFF_MAX_SECONDS)
+            logger.warning("database still unavailable; worker %s retries in %.1f s", self.worker_id, delay)
+
+    def requeue(self, task_result_id) -> None:
+        """The task lost its database mid-run: READY again for any worker, never FAILED for it."""
+        requeued = DBTaskResult.objects.filter(pk=task_result_id, status="RUNNING").update(
+            status="READY", started_at=None
+        )
+        if requeued:
+            logger.warning("task id=%s lost its database connection; queued again", task_result_id)
+
+    def run_task(self, db_task_result: DBTaskResult) -> None:
+        set_failed = db_task_result.set_failed
+
+        def set_failed_unless_database_lost(exc):
+            # a task that keeps failing this way is failing for its own reasons: FAILED after a few
+            task_id = db_task_result.pk
+            if isinstance(exc, CONNECTION_ERRORS) and self.requeues[task_id] < settings.DB_WORKER_TASK_REQUEUES:
+                self.requeues[task_id] += 1
+                raise DatabaseLost(db_task_result.pk) from exc
+            set_failed(exc)
+
+        db_task_result.set_failed = set_failed_unless_database_lost
+        super().run_task(db_task_result)
+
+
+class Command(db_worker.Command):
+    help = "Run a database background worker (django-tasks-db) that rides out database outages"
+
+    def handle(self, *args, **options):
+        with mock.patch.object(db_worker, "Worker", Worker):  # the parent's handle() builds it by this name
+            super().handle(*args, **options)
