@@ -22,7 +22,7 @@ from core.services import job_create
 from declarations.models import Employee
 from persons.models import AuthenticationMethod, Person
 from persons.selectors import authentication_method_current, ensure_confirmation_still_valid
-from verifications.services import verification_confirm, verification_initialize
+from verifications.services import request_code_send, verification_confirm
 
 Type = AuthenticationMethod.Type
 Status = Approval.Status
@@ -78,12 +78,9 @@ def _doctor(*, employee_id, client: Client) -> Employee:
 
 def _send_code(approval: Approval, *, actor: str) -> None:
     """A new code to the approval's phone, replacing its previous one; the SMS leaves on commit."""
-    phone_number = approval.authentication_method_current["number"]
-    approval.verification = verification_initialize(
-        phone_number=phone_number, kind=SMS_KIND, owner=approval, actor=actor
-    )
     approval.updated_at, approval.updated_by = timezone.now(), actor
-    approval.save(update_fields=["verification", "updated_at", "updated_by"])
+    request_code_send(request=approval, kind=SMS_KIND, actor=actor, also_save=("updated_at", "updated_by"))
+    phone_number = approval.authentication_method_current["number"]
     audit.record(entity=approval, property="otp_sent", old=None, new=mask_phone(phone_number), actor=actor)
 
 

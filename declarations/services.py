@@ -34,7 +34,7 @@ from persons import rules
 from persons.models import AuthenticationMethod, Person
 from persons.selectors import authentication_method_current, confirmation_documents, ensure_confirmation_still_valid
 from verifications.models import Verification
-from verifications.services import verification_confirm, verification_initialize
+from verifications.services import request_code_send, verification_confirm
 
 Type = AuthenticationMethod.Type
 Status = DeclarationRequest.Status
@@ -267,15 +267,8 @@ def declaration_request_create(
     )
     audit.record(entity=request, property="status", old=None, new=Status.NEW, actor=actor)
     if current["type"] == Type.OTP:
-        _send_code(request, phone_number=current["number"], actor=actor)
+        request_code_send(request=request, kind=SMS_KIND, actor=actor)
     return request
-
-
-def _send_code(request: DeclarationRequest, *, phone_number: str, actor: str) -> Verification:
-    """A new code for the request (its previous one becomes INACTIVE); the SMS goes out on commit."""
-    request.verification = verification_initialize(phone_number=phone_number, kind=SMS_KIND, owner=request, actor=actor)
-    request.save(update_fields=["verification"])
-    return request.verification
 
 
 # --- resend, reject ---------------------------------------------------------------------------
@@ -310,7 +303,7 @@ def declaration_request_resend_otp(*, request_id, client: Client | None, actor: 
         request.authentication_method_current, request.documents = current, []
         request.updated_at, request.updated_by = timezone.now(), actor
         request.save(update_fields=["authentication_method_current", "documents", "updated_at", "updated_by"])
-    verification = _send_code(request, phone_number=current["number"], actor=actor)
+    verification = request_code_send(request=request, kind=SMS_KIND, actor=actor)
     audit.record(entity=request, property="otp_sent", old=None, new=mask_phone(current["number"]), actor=actor)
     return verification
 

@@ -21,7 +21,7 @@ from persons.selectors import (
     ensure_confirmation_still_valid,
 )
 from verifications.models import Verification
-from verifications.services import verification_confirm, verification_initialize
+from verifications.services import request_code_send, verification_confirm
 
 Type = AuthenticationMethod.Type
 Status = MergeRequest.Status
@@ -59,18 +59,6 @@ def _require_mergeable(person: Person) -> None:
         raise Conflict(PERSON_MERGED)
     if person.status != Person.Status.ACTIVE:
         raise Conflict(PERSON_INACTIVE)
-
-
-def _send_code(merge_request: MergeRequest, *, actor: str) -> Verification:
-    """A new code for the request (its previous one becomes INACTIVE); only this code approves it."""
-    merge_request.verification = verification_initialize(
-        phone_number=merge_request.authentication_method_current["number"],
-        kind=SMS_KIND,
-        owner=merge_request,
-        actor=actor,
-    )
-    merge_request.save(update_fields=["verification", "updated_at"])
-    return merge_request.verification
 
 
 def merge_request_set_status(merge_request: MergeRequest, status: str, actor: str) -> None:
@@ -129,7 +117,7 @@ def merge_request_create(
     )
     audit.record(entity=merge_request, property="status", old=None, new=Status.NEW, actor=actor)
     if current["type"] == Type.OTP:
-        _send_code(merge_request, actor=actor)
+        request_code_send(request=merge_request, kind=SMS_KIND, actor=actor, also_save=("updated_at",))
     return merge_request
 
 
@@ -158,7 +146,7 @@ def merge_request_resend_otp(*, merge_request: MergeRequest, actor: str = audit.
         merge_request.authentication_method_current = current
         merge_request.updated_by = actor
         merge_request.save(update_fields=["authentication_method_current", "updated_by", "updated_at"])
-    return _send_code(merge_request, actor=actor)
+    return request_code_send(request=merge_request, kind=SMS_KIND, actor=actor, also_save=("updated_at",))
 
 
 def merge_request_approve(

@@ -27,7 +27,7 @@ from persons.selectors import (
     document_types_of,
     ensure_confirmation_still_valid,
 )
-from verifications.services import verification_confirm, verification_initialize
+from verifications.services import request_code_send, verification_confirm
 
 Type = AuthenticationMethod.Type
 Action = AuthenticationMethodRequest.Action
@@ -368,16 +368,8 @@ def authentication_method_request_create(
     )
     audit.record(entity=request, property="status", old=None, new=request.status, actor=actor)
     if current["type"] == Type.OTP:
-        _send_code(request, actor=actor)
+        request_code_send(request=request, kind=OTP_KIND, actor=actor)
     return request
-
-
-def _send_code(request: AuthenticationMethodRequest, *, actor: str) -> None:
-    """A new code for the request (its previous one becomes INACTIVE); only this code approves it."""
-    request.verification = verification_initialize(
-        phone_number=request.authentication_method_current["number"], kind=OTP_KIND, owner=request, actor=actor
-    )
-    request.save(update_fields=["verification"])
 
 
 # --- authentication-method requests: resend and approve ---------------------------------------
@@ -405,7 +397,7 @@ def authentication_method_request_resend_otp(
     current = request.authentication_method_current
     if current.get("type") != Type.OTP or not current.get("number"):
         raise Conflict("Resend SMS is not allowed for this authentication method")
-    _send_code(request, actor=actor)
+    request_code_send(request=request, kind=OTP_KIND, actor=actor)
     audit.record(entity=request, property="otp_sent", old=None, new=mask_phone(current["number"]), actor=actor)
     return request
 

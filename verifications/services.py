@@ -128,6 +128,18 @@ def _initialize(*, phone_number: str, kind: str, owner, actor: str) -> Verificat
     return verification
 
 
+def request_code_send(*, request, kind: str, actor: str = audit.SYSTEM, also_save: tuple = ()) -> Verification:
+    """A new code for `request`, to the phone of the method that confirms it
+    (`authentication_method_current["number"]`). The request keeps it in `verification` (its previous
+    code becomes INACTIVE); only that code approves the request. Inside the request's transaction;
+    `also_save` names other fields the caller changed, saved in the same statement."""
+    request.verification = verification_initialize(
+        phone_number=request.authentication_method_current["number"], kind=kind, owner=request, actor=actor
+    )
+    request.save(update_fields=["verification", *also_save])
+    return request.verification
+
+
 def _complete(verifications, *, code: str, actor: str) -> Verification:
     """Apply one attempt to the latest of `verifications`, locked; NotFound when there is none.
 
