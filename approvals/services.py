@@ -22,7 +22,7 @@ from core.services import job_create
 from declarations.models import Employee
 from persons.models import AuthenticationMethod, Person
 from persons.selectors import authentication_method_current, ensure_confirmation_still_valid
-from verifications.services import request_code_send, verification_confirm
+from verifications.services import request_code_send, request_insert, verification_confirm
 
 Type = AuthenticationMethod.Type
 Status = Approval.Status
@@ -80,6 +80,10 @@ def _send_code(approval: Approval, *, actor: str) -> None:
     """A new code to the approval's phone, replacing its previous one; the SMS leaves on commit."""
     approval.updated_at, approval.updated_by = timezone.now(), actor
     request_code_send(request=approval, kind=SMS_KIND, actor=actor, also_save=("updated_at", "updated_by"))
+    _record_code_sent(approval, actor=actor)
+
+
+def _record_code_sent(approval: Approval, *, actor: str) -> None:
     phone_number = approval.authentication_method_current["number"]
     audit.record(entity=approval, property="otp_sent", old=None, new=mask_phone(phone_number), actor=actor)
 
@@ -109,7 +113,7 @@ def approval_create(
     if current["type"] == Type.NA:
         raise Conflict(NA_NOT_ALLOWED)
     now = timezone.now()
-    approval = Approval.objects.create(
+    approval = Approval(
         patient=person,
         granted_resources=granted_resources,
         granted_to=employee,
@@ -126,9 +130,10 @@ def approval_create(
         updated_at=now,
         updated_by=actor,
     )
-    audit.record(entity=approval, property="status", old=None, new=approval.status, actor=actor)
-    if current["type"] == Type.OTP:
-        _send_code(approval, actor=actor)
+    by_code = current["type"] == Type.OTP
+    request_insert(approval, code_kind=SMS_KIND if by_code else None, actor=actor)
+    if by_code:
+        _record_code_sent(approval, actor=actor)
     return approval
 
 

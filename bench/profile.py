@@ -41,6 +41,7 @@ from core.models import Client as ApiClient  # noqa: E402
 from core.scopes import SCOPES  # noqa: E402
 from core.services import token_issue  # noqa: E402
 from declarations.models import Employee  # noqa: E402
+from declarations.services import declaration_request_create  # noqa: E402
 from persons.models import AuthenticationMethod, Person  # noqa: E402
 
 
@@ -55,11 +56,21 @@ def phone() -> str:
     return f"+38064{uuid.uuid4().int % 10**7:07d}"
 
 
+def backend_cpu_seconds() -> float:
+    """CPU time of this connection's PostgreSQL backend so far (from /proc: the server runs here too)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("scenarios", nargs="*", default=["floor", "initialize"])
     parser.add_argument("--calls", type=int, default=200)
     parser.add_argument("--sql", action="store_true", help="print the statements of one call")
+    parser.add_argument("--profile", action="store_true", help="print where the time goes (pyinstrument)")
     args = parser.parse_args()
 
     api_client = ApiClient.objects.get(name="bench")
@@ -71,44 +82,79 @@ def main() -> None:
     headers = {"Authorization": f"Bearer {token.value}", "Api-key": api_key}
     http = Client(headers=headers, SERVER_NAME="127.0.0.1")
 
+    # name: (prepare, call): prepare makes the call's fresh records, outside the measured time
     scenarios = {
-        "floor": lambda: http.get(f"/api/persons/{floor_person}"),
-        "initialize": lambda: http.post(
-            "/api/verifications", {"phone_number": phone()}, content_type="application/json"
+        "floor": (lambda: floor_person, lambda person_id: http.get(f"/api/persons/{person_id}")),
+        "initialize": (
+            phone,
+            lambda number: http.post("/api/verifications", {"phone_number": number}, content_type="application/json"),
         ),
-        "authentication_method_request": lambda: http.post(
-            f"/api/persons/{person('OTP')}/authentication_method_requests",
-            {"action": "INSERT", "authentication_method": {"type": "OTP", "phone_number": phone()}},
-            content_type="application/json",
+        "authentication_method_request": (
+            lambda: person("OTP"),
+            lambda person_id: http.post(
+                f"/api/persons/{person_id}/authentication_method_requests",
+                {"action": "INSERT", "authentication_method": {"type": "OTP", "phone_number": phone()}},
+                content_type="application/json",
+            ),
         ),
-        "merge_request": lambda: http.post(
-            "/api/merge_requests",
-            {"master_person_id": person("OTP"), "merge_person_id": person()},
-            content_type="application/json",
+        "merge_request": (
+            lambda: (person("OTP"), person()),
+            lambda pair: http.post(
+                "/api/merge_requests",
+                {"master_person_id": pair[0], "merge_person_id": pair[1]},
+                content_type="application/json",
+            ),
         ),
-        "declaration_create": lambda: http.post(
-            "/api/v3/declaration_requests",
-            {"person_id": person(), "employee_id": str(doctor.pk)},
-            content_type="application/json",
+        "declaration_create": (
+            person,
+            lambda person_id: http.post(
+                "/api/v3/declaration_requests",
+                {"person_id": person_id, "employee_id": str(doctor.pk)},
+                content_type="application/json",
+            ),
+        ),
+        "declaration_approve": (
+            lambda: (
+                declaration_request_create(
+                    person_id=person(), employee_id=doctor.pk, client=api_client, actor="bench"
+                ).pk
+            ),
+            lambda request_id: http.patch(
+                f"/api/v3/declaration_requests/{request_id}/actions/approve", {}, content_type="application/json"
+            ),
         ),
     }
     for name in args.scenarios:
-        call = scenarios[name]
-        call()  # warm: imports, the connection, first-use caches
+        prepare, call = scenarios[name]
+        call(prepare())  # warm: imports, the connection, first-use caches
+        prepared = prepare()
         with CaptureQueriesContext(connection) as queries:
-            response = call()
-        print(f"\n=== {name}: {response.status_code}, {len(queries)} queries (with the setup's inserts)")
+            response = call(prepared)
+        print(f"\n=== {name}: {response.status_code}, {len(queries)} queries")
         if args.sql:
             for query in queries.captured_queries:
                 print("  ", query["sql"][:220])
-        profiler = Profiler(interval=0.0005)
-        started = time.perf_counter()
-        profiler.start()
-        for _ in range(args.calls):
-            call()
-        profiler.stop()
-        print(f"{(time.perf_counter() - started) / args.calls * 1000:.2f} ms per call (with its setup)")
-        print(profiler.output_text(unicode=False, color=False, show_all=False, short_mode=False)[:6000])
+        inputs = [prepare() for _ in range(args.calls)]
+        started, python_cpu, database_cpu = time.perf_counter(), time.process_time(), backend_cpu_seconds()
+        for prepared in inputs:
+            call(prepared)
+        per_call = [
+            (value - start) / args.calls * 1000
+            for value, start in (
+                (time.perf_counter(), started),
+                (time.process_time(), python_cpu),
+                (backend_cpu_seconds(), database_cpu),
+            )
+        ]
+        print("{:.2f} ms per call; CPU: {:.2f} ms Python, {:.2f} ms PostgreSQL".format(*per_call))
+        if args.profile:
+            inputs = [prepare() for _ in range(args.calls)]
+            profiler = Profiler(interval=0.0005)
+            profiler.start()
+            for prepared in inputs:
+                call(prepared)
+            profiler.stop()
+            print(profiler.output_text(unicode=False, color=False, show_all=False, short_mode=False)[:8000])
 
 
 if __name__ == "__main__":

@@ -113,9 +113,19 @@ TEMPLATES = [
 VAR_DIR = BASE_DIR / "var"  # local state of the embedded setup: SQLite file, SMS outbox, uploads
 VAR_DIR.mkdir(exist_ok=True)
 
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
+# An empty DATABASE_URL (a blank line of .env.example filled in later) means the default too.
+DATABASES = {"default": env.db_url_config(env.str("DATABASE_URL", default="") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Parameters bound by the server, and a statement run 5 times on a connection prepared there: each of
+    # our few statement shapes is parsed and planned once per connection (a third of PostgreSQL's CPU
+    # per request). Behind PgBouncer in transaction mode, prepared statements need its
+    # max_prepared_statements (1.21+); DATABASE_PREPARED_STATEMENTS=false turns them off.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        server_side_binding=True,
+        prepare_threshold=5 if env.bool("DATABASE_PREPARED_STATEMENTS", default=True) else None,
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL and a busy timeout let the web process and the task worker share the file.
     DATABASES["default"]["OPTIONS"] = {

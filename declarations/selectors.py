@@ -18,20 +18,14 @@ def declaration_limit(employee: Employee) -> int:
     return getattr(settings, f"DECLARATION_LIMIT_{employee.speciality}")
 
 
-def employee_declaration_count(employee: Employee) -> int:
-    """What counts against the limit: the doctor's active declarations and their approved, unsigned requests."""
-    declarations = Declaration.objects.filter(employee=employee, status=Declaration.Status.ACTIVE).count()
-    approved = DeclarationRequest.objects.filter(employee=employee, status=DeclarationRequest.Status.APPROVED).count()
-    return declarations + approved
-
-
 def _count_of(queryset) -> Coalesce:
     counted = queryset.order_by().values("employee_id").annotate(n=Count("pk")).values("n")
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
 def employees_with_declaration_counts(queryset: QuerySet[Employee]) -> QuerySet[Employee]:
-    """`declaration_count` on each employee, as `employee_declaration_count` counts it, in one query."""
+    """`declaration_count` on each employee, in one query: what counts against the limit, the doctor's
+    active declarations and their approved, unsigned requests."""
     return queryset.annotate(
         declaration_count=_count_of(
             Declaration.objects.filter(employee=OuterRef("pk"), status=Declaration.Status.ACTIVE)
@@ -40,6 +34,21 @@ def employees_with_declaration_counts(queryset: QuerySet[Employee]) -> QuerySet[
             DeclarationRequest.objects.filter(employee=OuterRef("pk"), status=DeclarationRequest.Status.APPROVED)
         )
     )
+
+
+def employee_with_declaration_count(*, employee_id, lock: bool = False) -> Employee:
+    """The doctor with `declaration_count`, counted in one query. `lock` holds the doctor's row first
+    (the limit's lock) and counts after it: a count in the locking statement would read the snapshot
+    from before the wait and miss the approve that held the lock."""
+    if not lock:
+        return employees_with_declaration_counts(Employee.objects.filter(pk=employee_id)).get()
+    employee = Employee.objects.select_for_update().get(pk=employee_id)
+    employee.declaration_count = (
+        employees_with_declaration_counts(Employee.objects.filter(pk=employee_id))
+        .values_list("declaration_count", flat=True)
+        .get()
+    )
+    return employee
 
 
 def active_employee(*, employee_id, legal_entity_id) -> Employee | None:

@@ -27,14 +27,14 @@ from declarations.selectors import (
     active_employee,
     declaration_limit,
     declaration_request_get,
-    employee_declaration_count,
+    employee_with_declaration_count,
     previous_seed,
 )
 from persons import rules
 from persons.models import AuthenticationMethod, Person
 from persons.selectors import authentication_method_current, confirmation_documents, ensure_confirmation_still_valid
 from verifications.models import Verification
-from verifications.services import request_code_send, verification_confirm
+from verifications.services import request_code_send, request_insert, verification_confirm
 
 Type = AuthenticationMethod.Type
 Status = DeclarationRequest.Status
@@ -238,7 +238,7 @@ def declaration_request_create(
         reason=REPLACED,
     )
     declaration_id, number = uuid.uuid4(), _new_declaration_number()
-    request = DeclarationRequest.objects.create(
+    request = DeclarationRequest(
         person=person,
         employee=employee,
         client=client,
@@ -265,9 +265,7 @@ def declaration_request_create(
         updated_at=now,
         updated_by=actor,
     )
-    audit.record(entity=request, property="status", old=None, new=Status.NEW, actor=actor)
-    if current["type"] == Type.OTP:
-        request_code_send(request=request, kind=SMS_KIND, actor=actor)
+    request_insert(request, code_kind=SMS_KIND if current["type"] == Type.OTP else None, actor=actor)
     return request
 
 
@@ -347,11 +345,12 @@ def _active_parent(request: DeclarationRequest, *, lock: bool = False) -> Declar
 
 
 def _check_limit(request: DeclarationRequest, employee: Employee) -> None:
-    """Step 4: the doctor's active declarations and approved requests stay under the limit."""
+    """Step 4: the doctor's active declarations and approved requests stay under the limit
+    (`employee` from `employee_with_declaration_count`)."""
     if request.overlimit:
         return
     limit = declaration_limit(employee)
-    if employee_declaration_count(employee) >= limit:
+    if employee.declaration_count >= limit:
         raise RequestMalformed(OVER_LIMIT.format(limit))
 
 
@@ -388,7 +387,7 @@ def render_printout(request: DeclarationRequest, *, person: Person, employee: Em
             "person": person,
             "employee": employee,
             "speciality": SPECIALITY_UK.get(employee.speciality, employee.speciality),
-            "legal_entity_name": request.client.legal_entity_name,
+            "legal_entity_name": data["legal_entity"]["name"],
             "start_date": date.fromisoformat(data["start_date"]),
             "end_date": date.fromisoformat(data["end_date"]),
             "confirmation": request.confirmation_type,
@@ -402,25 +401,21 @@ def declaration_request_approve(
 ) -> DeclarationRequest:
     """The seven steps of approve; all or nothing.
 
-    Not atomic as a whole on purpose: the code is checked first by the verification service's own
-    transaction (a wrong guess must count even though this approve fails). Before that, the checks that
-    need no lock run, so a right code is not spent on a doomed approve. Then one transaction locks the
-    person, the request, the parent declaration, the doctor (so parallel approves cannot exceed the
-    limit) and the seed chain, re-checks everything and applies it.
+    Not atomic as a whole on purpose: a code is checked by the verification service's own transaction
+    (a wrong guess must count even though this approve fails). So when a code confirms, the checks that
+    need no lock run first, and a right code is not spent on a doomed approve. Then one transaction
+    locks the person, the request, the parent declaration, the doctor (so parallel approves cannot
+    exceed the limit) and the seed chain, checks everything (again, after a code) and applies it.
     """
     request = declaration_request_get(request_id=request_id, client=client)
     _require_new(request, timezone.now())
     _check_body(request, verification_code)
-    _check_verified(request.person)
     type = request.confirmation_type
-    if not type:
-        raise Conflict(NO_CURRENT_METHOD)
-    if type == Type.NA:
-        _active_parent(request)
-    _check_limit(request, request.employee)
-    if type == Type.OFFLINE:
-        documents_require(owner=request, types=request.documents)
-    if type == Type.OTP:
+    if not type or type == Type.OTP:
+        _check_verified(request.person)
+        if not type:
+            raise Conflict(NO_CURRENT_METHOD)
+        _check_limit(request, employee_with_declaration_count(employee_id=request.employee_id))
         verification_confirm(verification_id=request.verification_id, code=verification_code, actor=actor)
     with transaction.atomic():
         person = Person.objects.select_for_update().get(pk=request.person_id)
@@ -432,8 +427,10 @@ def declaration_request_approve(
         if type == Type.NA and _active_parent(request, lock=True) is not None:
             data["patient_signed"] = None
             data["process_disclosure_data_consent"] = None
-        employee = Employee.objects.select_for_update().get(pk=request.employee_id)
+        employee = employee_with_declaration_count(employee_id=request.employee_id, lock=True)
         _check_limit(request, employee)
+        if type == Type.OFFLINE:
+            documents_require(owner=request, types=request.documents)
         _lock_chain()
         now = timezone.now()  # after the chain lock: approved_at orders the chain
         request.data_to_be_signed = data

@@ -21,7 +21,7 @@ from persons.selectors import (
     ensure_confirmation_still_valid,
 )
 from verifications.models import Verification
-from verifications.services import request_code_send, verification_confirm
+from verifications.services import request_code_send, request_insert, verification_confirm
 
 Type = AuthenticationMethod.Type
 Status = MergeRequest.Status
@@ -103,7 +103,7 @@ def merge_request_create(
         if existing.expires_at > now:
             raise Conflict(ALREADY_EXISTS)
         merge_request_set_status(existing, Status.EXPIRED, actor)
-    merge_request = MergeRequest.objects.create(
+    merge_request = MergeRequest(
         master_person=master,
         merge_person=merge,
         authentication_method_current=current,
@@ -115,9 +115,7 @@ def merge_request_create(
         created_by=actor,
         updated_by=actor,
     )
-    audit.record(entity=merge_request, property="status", old=None, new=Status.NEW, actor=actor)
-    if current["type"] == Type.OTP:
-        request_code_send(request=merge_request, kind=SMS_KIND, actor=actor, also_save=("updated_at",))
+    request_insert(merge_request, code_kind=SMS_KIND if current["type"] == Type.OTP else None, actor=actor)
     return merge_request
 
 

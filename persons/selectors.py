@@ -17,14 +17,16 @@ def person_get(*, person_id) -> Person:
     return person
 
 
-def _primary_method(person: Person) -> AuthenticationMethod | None:
+def primary_method(person: Person) -> AuthenticationMethod | None:
+    """The person's one active method that is not a third person's (None: the person has none)."""
     return person.authentication_methods.active().exclude(type=Type.THIRD_PERSON).first()
 
 
-def authentication_method_current(*, person: Person, authorize_with=None) -> dict:
+def authentication_method_current(*, person: Person, authorize_with=None, primary=None) -> dict:
     """The method that confirms a request for `person`, as stored on the request.
 
-    `authorize_with` picks one of the person's active methods; by default the primary one confirms.
+    `authorize_with` picks one of the person's active methods; by default the primary one confirms
+    (`primary`, when the caller has read it already: one query fewer).
     For a THIRD_PERSON method the third person's own primary method decides: the SMS goes to their
     phone, or their documents are needed. Returns `{"type", "number", "method_id"}` with the phone
     in clear (the flows send SMS to it); responses mask it.
@@ -34,14 +36,14 @@ def authentication_method_current(*, person: Person, authorize_with=None) -> dic
         if method is None:
             raise ValidationFailed(field="authorize_with", description="Authentication method not found")
     else:
-        method = _primary_method(person)
+        method = primary or primary_method(person)
     if method is None:
         raise Conflict("Person has no active authentication method")
     confirming = method
     if method.type == Type.THIRD_PERSON:
         if method.third_person.status != Person.Status.ACTIVE:  # merged away: confirms for no one
             raise Conflict(THIRD_PERSON_INACTIVE)
-        confirming = _primary_method(method.third_person)
+        confirming = primary_method(method.third_person)
         if confirming is None:
             raise Conflict("Third person has no active authentication method")
     return {

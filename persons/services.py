@@ -26,8 +26,9 @@ from persons.selectors import (
     confirmation_documents,
     document_types_of,
     ensure_confirmation_still_valid,
+    primary_method,
 )
-from verifications.services import request_code_send, verification_confirm
+from verifications.services import request_code_send, request_insert, verification_confirm
 
 Type = AuthenticationMethod.Type
 Action = AuthenticationMethodRequest.Action
@@ -239,8 +240,9 @@ def _ensure_third_person_still_fits(request: AuthenticationMethodRequest, person
         raise Conflict(error.invalid[0]["rules"][0]["description"]) from error
 
 
-def _requested_method(person: Person, action: str, method: dict) -> dict:
-    """Validate the requested method against the person; returns what the request stores."""
+def _requested_method(person: Person, action: str, method: dict, *, primary: AuthenticationMethod | None) -> dict:
+    """Validate the requested method against the person (`primary`: their primary method); returns what
+    the request stores."""
     if action == Action.INSERT:
         type = method.get("type")
         if not type:
@@ -267,7 +269,6 @@ def _requested_method(person: Person, action: str, method: dict) -> dict:
                     rule="required",
                 )
             stored["phone_number"] = method["phone_number"]
-        primary = person.authentication_methods.active().exclude(type=Type.THIRD_PERSON).first()
         if primary is not None and primary.type == type and primary.phone_number == stored.get("phone_number", ""):
             raise Conflict("Person already has this authentication method")
         return stored
@@ -298,10 +299,10 @@ def _required_documents(person: Person, *, current: dict, requested: dict) -> li
     return sorted(types)
 
 
-def _confirming_method(person: Person) -> dict:
+def _confirming_method(person: Person, *, primary: AuthenticationMethod | None) -> dict:
     """The primary method confirms; a person whose primary is NA (or missing) is confirmed by a third person."""
     try:
-        current = authentication_method_current(person=person)
+        current = authentication_method_current(person=person, primary=primary)
     except Conflict:
         current = None
     if current is None or current["type"] == Type.NA:
@@ -340,8 +341,9 @@ def authentication_method_request_create(
     person = Person.objects.select_for_update().filter(pk=person_id, status=Person.Status.ACTIVE).first()
     if person is None:
         raise NotFound("Person not found")
-    requested = _requested_method(person, action, authentication_method)
-    current = _confirming_method(person)
+    primary = primary_method(person)
+    requested = _requested_method(person, action, authentication_method, primary=primary)
+    current = _confirming_method(person, primary=primary)
     if current["type"] == Type.NA:
         raise Conflict("Request can not be confirmed: the authentication method is NA")
     documents = _required_documents(person, current=current, requested=requested)
@@ -352,7 +354,7 @@ def authentication_method_request_create(
         now=now,
         actor=actor,
     )
-    request = AuthenticationMethodRequest.objects.create(
+    request = AuthenticationMethodRequest(
         person=person,
         action=action,
         authentication_method=requested,
@@ -366,9 +368,7 @@ def authentication_method_request_create(
         updated_at=now,
         updated_by=actor,
     )
-    audit.record(entity=request, property="status", old=None, new=request.status, actor=actor)
-    if current["type"] == Type.OTP:
-        request_code_send(request=request, kind=OTP_KIND, actor=actor)
+    request_insert(request, code_kind=OTP_KIND if current["type"] == Type.OTP else None, actor=actor)
     return request
 
 

@@ -132,12 +132,24 @@ def request_code_send(*, request, kind: str, actor: str = audit.SYSTEM, also_sav
     """A new code for `request`, to the phone of the method that confirms it
     (`authentication_method_current["number"]`). The request keeps it in `verification` (its previous
     code becomes INACTIVE); only that code approves the request. Inside the request's transaction;
-    `also_save` names other fields the caller changed, saved in the same statement."""
+    `also_save` names other fields the caller changed, saved in the same statement. A request not
+    saved yet is left to its caller to insert (`request_insert`)."""
     request.verification = verification_initialize(
         phone_number=request.authentication_method_current["number"], kind=kind, owner=request, actor=actor
     )
-    request.save(update_fields=["verification", *also_save])
+    if not request._state.adding:
+        request.save(update_fields=["verification", *also_save])
     return request.verification
+
+
+def request_insert(request, *, code_kind: str | None, actor: str = audit.SYSTEM) -> None:
+    """Insert a new request of any flow with the event of its status; with `code_kind`, the request's
+    first code is issued first, so the row goes in with it (no update after). Inside the caller's
+    transaction: the event and the code are written before the row they belong to, all or nothing."""
+    audit.record(entity=request, property="status", old=None, new=request.status, actor=actor)
+    if code_kind is not None:
+        request_code_send(request=request, kind=code_kind, actor=actor)
+    request.save(force_insert=True)
 
 
 def _complete(verifications, *, code: str, actor: str) -> Verification:

@@ -66,7 +66,7 @@ def assert_unchanged(request_id, before):
 
 def test_otp_approve_is_201_with_the_approved_request(caller, doctor, create, django_assert_max_num_queries):
     request_id, code = otp_request(create)
-    with django_assert_max_num_queries(24):
+    with django_assert_max_num_queries(20):
         response = approve(caller, request_id, {"verification_code": int(code)})
     assert response.status_code == 201
     data = response.json()["data"]
@@ -111,6 +111,14 @@ def test_offline_approve_after_the_upload(caller, create):
     request_id = new_request(create, "OFFLINE")
     upload(request_id)
     assert approve(caller, request_id).status_code == 201
+
+
+def test_an_approve_without_a_code_checks_once_under_the_locks(caller, create, django_assert_max_num_queries):
+    """No code to spend, so no unlocked checks first: the token, the request, then one transaction (person,
+    request, methods, doctor, count, chain lock, seed, update, events, with BEGIN and COMMIT)."""
+    request_id = new_request(create, "NA")
+    with django_assert_max_num_queries(13):
+        assert approve(caller, request_id).status_code == 201
 
 
 def test_na_approve_without_a_parent_keeps_the_consent_fields(caller, create):
