@@ -4,7 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from approvals.models import Approval
-from core.serializers import OtpCodeField, StrictSerializer
+from core.serializers import ModelSerializer, OtpCodeField, StrictSerializer
 from persons.serializers import CurrentMethodOutSerializer
 
 SYSTEM = "eHealth/resources"
@@ -93,7 +93,7 @@ def _shown(reference: dict | None, display_value: str | None = None) -> dict | N
     return None if reference is None else {"identifier": reference["identifier"], "display_value": display_value}
 
 
-class ApprovalSerializer(serializers.ModelSerializer):
+class ApprovalSerializer(ModelSerializer):
     """Seed 001's shape: references with `display_value`, `expires_at` as Unix seconds, the phone masked."""
 
     patient_id = serializers.UUIDField(read_only=True)

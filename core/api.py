@@ -13,10 +13,11 @@ from core.models import Job
 from core.responses import EnvelopeResponse
 from core.schema import ErrorSerializer, error_responses
 from core.selectors import job_get_for_client
+from core.serializers import ModelSerializer
 from core.views import ClientViewSet
 
 
-class JobSerializer(serializers.ModelSerializer):
+class JobSerializer(ModelSerializer):
     links = serializers.SerializerMethodField()
 
     class Meta:

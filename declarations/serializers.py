@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from core.serializers import StrictSerializer
+from core.serializers import ModelSerializer, StrictSerializer
 from declarations.models import DeclarationRequest
 from persons.serializers import CurrentMethodOutSerializer
 
@@ -22,7 +22,7 @@ class DeclarationRequestFilterSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=DeclarationRequest.Status.choices, required=False)
 
 
-class DeclarationRequestSerializer(serializers.ModelSerializer):
+class DeclarationRequestSerializer(ModelSerializer):
     person_id = serializers.UUIDField(read_only=True)
     employee_id = serializers.UUIDField(read_only=True)
     parent_declaration_id = serializers.UUIDField(read_only=True, allow_null=True)

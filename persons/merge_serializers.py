@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from core.serializers import StrictSerializer
+from core.serializers import ModelSerializer, StrictSerializer
 from persons.models import MergeRequest
 from persons.serializers import CurrentMethodOutSerializer
 
@@ -21,7 +21,7 @@ class EmptyBodySerializer(StrictSerializer):
     """Approve of a request not confirmed by OTP takes no body."""
 
 
-class MergeRequestSerializer(serializers.ModelSerializer):
+class MergeRequestSerializer(ModelSerializer):
     master_person_id = serializers.UUIDField(read_only=True)
     merge_person_id = serializers.UUIDField(read_only=True)
     authentication_method_current = CurrentMethodOutSerializer(read_only=True)

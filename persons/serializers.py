@@ -2,7 +2,14 @@
 
 from rest_framework import serializers
 
-from core.serializers import MaskedPhoneField, OtpCodeField, PhoneNumberField, SparseOutputSerializer, StrictSerializer
+from core.serializers import (
+    MaskedPhoneField,
+    ModelSerializer,
+    OtpCodeField,
+    PhoneNumberField,
+    SparseOutputSerializer,
+    StrictSerializer,
+)
 from persons.models import AuthenticationMethod, AuthenticationMethodRequest, Person
 
 Type = AuthenticationMethod.Type
@@ -78,7 +85,7 @@ class PhoneOutSerializer(serializers.Serializer):
     number = MaskedPhoneField()
 
 
-class PersonSerializer(serializers.ModelSerializer):
+class PersonSerializer(ModelSerializer):
     documents = DocumentSerializer(many=True, read_only=True)
     phones = PhoneOutSerializer(many=True, read_only=True)
 
@@ -105,7 +112,7 @@ class PersonSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class AuthenticationMethodSerializer(serializers.ModelSerializer):
+class AuthenticationMethodSerializer(ModelSerializer):
     phone_number = MaskedPhoneField(allow_null=True)
     value = serializers.UUIDField(source="third_person_id", read_only=True, allow_null=True)
 
@@ -120,7 +127,7 @@ class AuthenticationMethodSerializer(serializers.ModelSerializer):
         return data
 
 
-class PersonVerificationSerializer(serializers.ModelSerializer):
+class PersonVerificationSerializer(ModelSerializer):
     class Meta:
         model = Person
         fields = ["verification_status", "verification_reason", "verification_comment"]
@@ -142,7 +149,7 @@ class CurrentMethodOutSerializer(serializers.Serializer):
     number = MaskedPhoneField(allow_null=True)
 
 
-class AuthenticationMethodRequestSerializer(serializers.ModelSerializer):
+class AuthenticationMethodRequestSerializer(ModelSerializer):
     person_id = serializers.UUIDField(read_only=True)
     authentication_method = RequestedMethodOutSerializer(read_only=True)
     authentication_method_current = CurrentMethodOutSerializer(read_only=True)
@@ -164,7 +171,7 @@ class AuthenticationMethodRequestSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ApprovedSerializer(serializers.ModelSerializer):
+class ApprovedSerializer(ModelSerializer):
     """Seed 003's answer: `{id, status: "COMPLETED", channel: "MIS"}`."""
 
     class Meta:

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from core.serializers import OtpCodeField, PhoneNumberField, StrictSerializer
+from core.serializers import ModelSerializer, OtpCodeField, PhoneNumberField, StrictSerializer
 from verifications.models import Verification
 
 
@@ -12,7 +12,7 @@ class VerificationCompleteSerializer(StrictSerializer):
     code = OtpCodeField()
 
 
-class VerificationSerializer(serializers.ModelSerializer):
+class VerificationSerializer(ModelSerializer):
     active = serializers.BooleanField(read_only=True, help_text="NEW and not yet expired")
 
     class Meta:

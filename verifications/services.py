@@ -60,11 +60,11 @@ def _owner_client(owner):
     return owner if isinstance(owner, Client) else owner.client
 
 
-def _replaced_by_new_code(*, owner, kind: str) -> tuple[Q | None, object]:
-    """The owner's code a new one makes INACTIVE: a client's active code for the phone (a condition,
-    found in the send limits' scan of the phone's codes), or the request's current code (its id)."""
+def _replaced_by_new_code(*, owner, kind: str) -> tuple[tuple | None, object]:
+    """The owner's code a new one makes INACTIVE: a client's active code for the phone (its kind and
+    client, found in the send limits' scan of the phone's codes), or the request's current code (its id)."""
     if isinstance(owner, Client):
-        return Q(status=Verification.Status.NEW, kind=kind, client=owner), None
+        return (kind, owner.pk), None
     return None, owner.verification_id
 
 
@@ -95,8 +95,7 @@ def _initialize(*, phone_number: str, kind: str, owner, actor: str) -> Verificat
     _lock_phone(phone_number)
     now = timezone.now()  # read after the lock, so it is never older than a code issued while we waited
     find, previous_id = _replaced_by_new_code(owner=owner, kind=kind)
-    found = check_send_limits(phone_number=phone_number, now=now, also_find=find)
-    previous_id = uuid.UUID(found) if found else previous_id
+    previous_id = check_send_limits(phone_number=phone_number, now=now, client_code=find) or previous_id
     if previous_id:  # conditional: a code no longer NEW is left alone
         _set_status(Verification(pk=previous_id), Verification.Status.INACTIVE, now=now, actor=actor)
 
