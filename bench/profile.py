@@ -1,10 +1,13 @@
-"""Where one call's time goes, in-process: queries per call and the top of a pyinstrument profile.
+"""Where one call's time goes, in-process: queries per call, time and CPU per call, and with
+--profile the top of a pyinstrument profile.
 
-    DATABASE_URL=postgres://... .venv/bin/python bench/profile.py [SCENARIO ...] [--calls N] [--sql]
+    DATABASE_URL=postgres://... .venv/bin/python bench/profile.py [SCENARIO ...] [--calls N] [--sql] [--profile]
 
 Runs each scenario's request through Django's test client (the whole stack but gunicorn) against the
 database of DATABASE_URL, after `python bench/fixtures.py base` has run there (`make bench` leaves
-one behind). Needs pyinstrument (requirements-bench.txt).
+one behind). Each call's fresh records (persons, requests) are made before the clock starts. The CPU
+is this process's and its PostgreSQL backend's (read from /proc: the server must run on this
+machine). Needs pyinstrument (requirements-bench.txt).
 """
 
 import argparse
@@ -67,7 +70,7 @@ def backend_cpu_seconds() -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("scenarios", nargs="*", default=["floor", "initialize"])
+    parser.add_argument("scenarios", nargs="*", default=["floor", "initialize"], help="floor, initialize, ...")
     parser.add_argument("--calls", type=int, default=200)
     parser.add_argument("--sql", action="store_true", help="print the statements of one call")
     parser.add_argument("--profile", action="store_true", help="print where the time goes (pyinstrument)")
