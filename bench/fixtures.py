@@ -1,13 +1,13 @@
 """The records `make bench` measures against, made in-process against the bench database.
 
     python bench/fixtures.py base THREADS          -> JSON: token, API key, the floor's person, a doctor
-    python bench/fixtures.py pools PHASE SIZE      -> JSON: one file of fresh records per write scenario
+    python bench/fixtures.py pools PHASE SIZE ROUND -> JSON: one file of fresh records per write scenario
     python bench/fixtures.py preload VERIFICATIONS PERSONS
 
 Each create scenario gets records used once each (a newer request would cancel an older one of the
-same person, a second merge request for a pair is a conflict): SIZE of them, written one a line to
-var/bench-PHASE-SCENARIO.txt, which the wrk scripts and the locustfile share out between their threads
-or users.
+same person, a second merge request for a pair is a conflict): SIZE of them per round, written one a
+line to var/bench-PHASE-ROUND-SCENARIO.txt, which the wrk scripts and the locustfile share out between
+their threads or users.
 """
 
 import json
@@ -77,26 +77,28 @@ def base(threads: int) -> dict:
     }
 
 
-def pools(phase: str, size: int) -> dict:
+def pools(phase: str, size: int, round_number: int) -> dict:
     client = Client.objects.get(name="bench")
     doctor = Employee.objects.get(client=client, last_name="Bench")
-    offset = {"empty": 0, "preloaded": 5_000_000}.get(phase, 2_500_000)
+    # each phase and round its own +38066... phones: two per record (a master's, an amr person's)
+    offset = {"empty": 0, "preloaded": 5_000_000}.get(phase, 2_500_000) + round_number * 2 * size
+    label = f"{phase}-{round_number}"
     approvable = [
         str(declaration_request_create(person_id=person_id, employee_id=doctor.pk, client=client, actor="bench").pk)
-        for person_id in persons(size, label=f"{phase}-approve")
+        for person_id in persons(size, label=f"{label}-approve")
     ]
-    masters = persons(size, label=f"{phase}-master", phones_from=offset)
+    masters = persons(size, label=f"{label}-master", phones_from=offset)
     records = {
-        "declaration_create": persons(size, label=f"{phase}-declaration"),
+        "declaration_create": persons(size, label=f"{label}-declaration"),
         "declaration_approve": approvable,
-        "authentication_method_request": persons(size, label=f"{phase}-amr", phones_from=offset + size),
+        "authentication_method_request": persons(size, label=f"{label}-amr", phones_from=offset + size),
         "merge_request": [
-            f"{master},{merge}" for master, merge in zip(masters, persons(size, label=f"{phase}-merge"), strict=True)
+            f"{master},{merge}" for master, merge in zip(masters, persons(size, label=f"{label}-merge"), strict=True)
         ],
     }
     files = {}
     for scenario, lines in records.items():
-        path = VAR / f"bench-{phase}-{scenario}.txt"
+        path = VAR / f"bench-{label}-{scenario}.txt"
         path.write_text("\n".join(lines) + "\n")
         files[scenario] = str(path)
     return files
@@ -125,7 +127,7 @@ if __name__ == "__main__":
     if command == "base":
         print(json.dumps(base(int(args[0]))))
     elif command == "pools":
-        print(json.dumps(pools(args[0], int(args[1]))))
+        print(json.dumps(pools(args[0], int(args[1]), int(args[2]))))
     elif command == "preload":
         preload(int(args[0]), int(args[1]))
     else:
