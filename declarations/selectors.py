@@ -1,6 +1,7 @@
 """Reads of the declarations app, always within the caller's legal entity (`client=None`: the back office)."""
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
@@ -23,32 +24,33 @@ def _count_of(queryset) -> Coalesce:
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
+# What counts against a doctor's limit: their active declarations and their approved, unsigned requests.
+COUNTED_DECLARATIONS = Declaration.Status.ACTIVE
+COUNTED_REQUESTS = DeclarationRequest.Status.APPROVED
+
+
 def employees_with_declaration_counts(queryset: QuerySet[Employee]) -> QuerySet[Employee]:
-    """`declaration_count` on each employee, in one query: what counts against the limit, the doctor's
-    active declarations and their approved, unsigned requests."""
+    """`declaration_count` on each employee, in one query (the back office's list)."""
     return queryset.annotate(
-        declaration_count=_count_of(
-            Declaration.objects.filter(employee=OuterRef("pk"), status=Declaration.Status.ACTIVE)
-        )
-        + _count_of(
-            DeclarationRequest.objects.filter(employee=OuterRef("pk"), status=DeclarationRequest.Status.APPROVED)
-        )
+        declaration_count=_count_of(Declaration.objects.filter(employee=OuterRef("pk"), status=COUNTED_DECLARATIONS))
+        + _count_of(DeclarationRequest.objects.filter(employee=OuterRef("pk"), status=COUNTED_REQUESTS))
     )
 
 
-def employee_with_declaration_count(*, employee_id, lock: bool = False) -> Employee:
-    """The doctor with `declaration_count`, counted in one query. `lock` holds the doctor's row first
-    (the limit's lock) and counts after it: a count in the locking statement would read the snapshot
-    from before the wait and miss the approve that held the lock."""
-    if not lock:
-        return employees_with_declaration_counts(Employee.objects.filter(pk=employee_id)).get()
-    employee = Employee.objects.select_for_update().get(pk=employee_id)
-    employee.declaration_count = (
-        employees_with_declaration_counts(Employee.objects.filter(pk=employee_id))
-        .values_list("declaration_count", flat=True)
-        .get()
-    )
-    return employee
+_COUNT = (
+    "SELECT (SELECT COUNT(*) FROM {declarations} WHERE employee_id = %s AND status = %s)"
+    " + (SELECT COUNT(*) FROM {requests} WHERE employee_id = %s AND status = %s)"
+)
+
+
+def employee_declaration_count(employee_id) -> int:
+    """One doctor's count, as `employees_with_declaration_counts` counts it, in plain SQL: every approve
+    runs it under the doctor's lock, and the ORM took twenty times the database's time to build it."""
+    sql = _COUNT.format(declarations=Declaration._meta.db_table, requests=DeclarationRequest._meta.db_table)
+    employee_id = Employee._meta.pk.get_db_prep_value(employee_id, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [employee_id, COUNTED_DECLARATIONS, employee_id, COUNTED_REQUESTS])
+        return cursor.fetchone()[0]
 
 
 def active_employee(*, employee_id, legal_entity_id) -> Employee | None:

@@ -27,7 +27,7 @@ from declarations.selectors import (
     active_employee,
     declaration_limit,
     declaration_request_get,
-    employee_with_declaration_count,
+    employee_declaration_count,
     previous_seed,
 )
 from persons import rules
@@ -345,12 +345,11 @@ def _active_parent(request: DeclarationRequest, *, lock: bool = False) -> Declar
 
 
 def _check_limit(request: DeclarationRequest, employee: Employee) -> None:
-    """Step 4: the doctor's active declarations and approved requests stay under the limit
-    (`employee` from `employee_with_declaration_count`)."""
+    """Step 4: the doctor's active declarations and approved requests stay under the limit."""
     if request.overlimit:
         return
     limit = declaration_limit(employee)
-    if employee.declaration_count >= limit:
+    if employee_declaration_count(employee.pk) >= limit:
         raise RequestMalformed(OVER_LIMIT.format(limit))
 
 
@@ -415,7 +414,7 @@ def declaration_request_approve(
         _check_verified(request.person)
         if not type:
             raise Conflict(NO_CURRENT_METHOD)
-        _check_limit(request, employee_with_declaration_count(employee_id=request.employee_id))
+        _check_limit(request, request.employee)
         verification_confirm(verification_id=request.verification_id, code=verification_code, actor=actor)
     with transaction.atomic():
         person = Person.objects.select_for_update().get(pk=request.person_id)
@@ -427,8 +426,8 @@ def declaration_request_approve(
         if type == Type.NA and _active_parent(request, lock=True) is not None:
             data["patient_signed"] = None
             data["process_disclosure_data_consent"] = None
-        employee = employee_with_declaration_count(employee_id=request.employee_id, lock=True)
-        _check_limit(request, employee)
+        employee = Employee.objects.select_for_update().get(pk=request.employee_id)
+        _check_limit(request, employee)  # counted after the lock: it sees every approve committed meanwhile
         if type == Type.OFFLINE:
             documents_require(owner=request, types=request.documents)
         _lock_chain()

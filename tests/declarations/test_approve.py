@@ -10,7 +10,8 @@ from django.core.files.storage import default_storage
 from core.documents import storage_name
 from core.models import Event
 from declarations import services
-from declarations.models import Declaration, DeclarationRequest
+from declarations.models import Declaration, DeclarationRequest, Employee
+from declarations.selectors import employee_declaration_count, employees_with_declaration_counts
 from tests.declarations.conftest import act, error, invalid, last_code, wrong
 from tests.declarations.factories import DeclarationFactory, DeclarationRequestFactory, EmployeeFactory
 from tests.persons.factories import PersonFactory
@@ -66,7 +67,7 @@ def assert_unchanged(request_id, before):
 
 def test_otp_approve_is_201_with_the_approved_request(caller, doctor, create, django_assert_max_num_queries):
     request_id, code = otp_request(create)
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(21):
         response = approve(caller, request_id, {"verification_code": int(code)})
     assert response.status_code == 201
     data = response.json()["data"]
@@ -288,6 +289,18 @@ def fill(doctor, declarations: int, approved: int = 0):
         DeclarationFactory(employee=doctor)
     for _ in range(approved):
         DeclarationRequestFactory(employee=doctor)
+
+
+def test_one_doctors_count_is_the_back_offices_count(caller, doctor):
+    """The approve's plain-SQL count and the back office's annotation count the same rows."""
+    other = EmployeeFactory(client=caller.client)
+    fill(doctor, 3, approved=2)
+    fill(other, 1, approved=1)
+    DeclarationFactory(employee=doctor, terminated=True)
+    DeclarationRequestFactory(employee=doctor, status=DeclarationRequest.Status.NEW)
+    annotated = {e.pk: e.declaration_count for e in employees_with_declaration_counts(Employee.objects.all())}
+    assert employee_declaration_count(doctor.pk) == annotated[doctor.pk] == 5
+    assert employee_declaration_count(other.pk) == annotated[other.pk] == 2
 
 
 def test_step_4_one_below_the_limit_passes(caller, doctor, create, settings):
