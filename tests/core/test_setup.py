@@ -173,6 +173,22 @@ def test_env_example_is_a_working_env():
     assert "no issues" in result.stdout
 
 
+@pytest.mark.parametrize(("flag", "threshold"), [("true", 5), ("false", None)])
+def test_postgresql_binds_on_the_server_and_prepares_unless_told_not_to(flag, threshold):
+    show = "from django.conf import settings; print(settings.DATABASES['default']['OPTIONS'])"
+    url = "postgres://ehealth:secret@127.0.0.1:5432/ehealth"
+    result = manage("shell", "-v0", "-c", show, DEBUG="true", DATABASE_URL=url, DATABASE_PREPARED_STATEMENTS=flag)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str({"server_side_binding": True, "prepare_threshold": threshold})
+
+
+def test_an_empty_database_url_means_the_default():
+    show = "from django.conf import settings; print(settings.DATABASES['default']['ENGINE'])"
+    result = manage("shell", "-v0", "-c", show, DEBUG="true", DATABASE_URL="")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "django.db.backends.sqlite3"
+
+
 def manage(*args, env_file: Path | None = None, **env) -> subprocess.CompletedProcess:
     """manage.py with the real settings and exactly these variables (plus the PATH and the database)."""
     environment = {"PATH": os.environ["PATH"], "DJANGO_SETTINGS_MODULE": "config.settings", "DEBUG": "false"}
