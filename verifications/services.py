@@ -1,11 +1,12 @@
 """Writes of the verifications app: one-time codes and the SMS that carry them."""
 
 import logging
+import time
 import uuid
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import F, Q
 from django.template.loader import select_template
 from django.utils import timezone
@@ -285,12 +286,30 @@ def sms_deliver(*, sms_id) -> SmsMessage:
     except SmsDeliveryError as error:
         return _sms_retry_or_fail(sms, str(error))
 
-    done = timezone.now()
-    _sms_finish(
-        sms, SmsMessage.Status.SENT, now=done, provider_id=provider_id, code_ciphertext="", error="", sent_at=done
-    )
+    _record_sent(sms, provider_id=provider_id)
     logger.info("sms %s sent to %s (attempt %d)", sms.pk, sms.phone_number_masked, sms.attempts)
     return sms
+
+
+def _record_sent(sms: SmsMessage, *, provider_id: str) -> None:
+    """The gateway took the SMS: SENT is recorded even through a database outage, retried with the
+    worker's backoff for up to half the SENDING lease. Given up on, the message would stay SENDING and
+    go out a second time once housekeeping found its lease run out."""
+    delay = settings.DB_WORKER_BACKOFF_SECONDS
+    give_up_at = time.monotonic() + settings.SMS_SENDING_LEASE_SECONDS / 2
+    while True:
+        done = timezone.now()
+        try:
+            sent = {"provider_id": provider_id, "code_ciphertext": "", "error": "", "sent_at": done}
+            _sms_finish(sms, SmsMessage.Status.SENT, now=done, **sent)
+            return
+        except (OperationalError, InterfaceError):
+            if connection.in_atomic_block or time.monotonic() + delay > give_up_at:  # a caller's transaction is lost
+                raise
+            logger.warning("sms %s sent, but the database is unreachable: recording it again in %.1f s", sms.pk, delay)
+            connection.close()  # the next try reconnects
+            time.sleep(delay)
+            delay = min(delay * 2, settings.DB_WORKER_BACKOFF_MAX_SECONDS)
 
 
 def _sms_retry_or_fail(sms: SmsMessage, error: str) -> SmsMessage:

@@ -123,13 +123,16 @@ def test_postgres_restarted_under_load(database_tasks, tmp_path):
         if status == 503:
             assert body["error"]["type"] == "service_unavailable" and answer_headers["Retry-After"] == "5"
     sent = Counter(line["phone_number"] for line in outbox_lines(outbox))
-    assert all(sent[phone] == 1 for phone in accepted), "an accepted request's SMS missing or doubled"
+    wrong = {phone: sent[phone] for phone in accepted if sent[phone] != 1}
+    assert not wrong, f"an accepted request's SMS missing (0) or doubled: {wrong}"
     assert not SmsMessage.objects.filter(status=SmsMessage.Status.FAILED).exists()
     # no half-written request: every code has its SMS, delivered; a 503 at the commit may still have landed
     verifications = Verification.objects.count()
     assert len(accepted) + 1 <= verifications <= len(accepted) + 1 + statuses[503]
     assert SmsMessage.objects.filter(status=SmsMessage.Status.SENT).count() == verifications
-    assert "reconnecting" in (tmp_path / "worker.log").read_text()
+    # the worker met the outage and rode it out: in its polling loop, or recording a sent SMS again
+    worker_log = (tmp_path / "worker.log").read_text()
+    assert "reconnecting" in worker_log or "recording it again" in worker_log
 
 
 @pytest.mark.faults

@@ -235,3 +235,32 @@ def test_a_send_abandoned_by_a_dead_worker_is_queued_again_after_its_lease(
     assert len(gateway.requests) == 1
     sms.refresh_from_db()
     assert (sms.status, sms.attempts) == (SmsMessage.Status.SENT, 2)
+
+
+@pytest.mark.django_db(transaction=True)  # the worker's way: no transaction around the task
+def test_a_sent_sms_is_recorded_through_a_database_outage(
+    queue_only, no_send_limits, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The gateway took it, then the database dropped: SENT is recorded on the next try, and the message
+    is not left SENDING for housekeeping to send a second time."""
+    from django.db import OperationalError
+
+    from verifications import services
+    from verifications.sms import locmem
+
+    settings.SMS_BACKEND, settings.DB_WORKER_BACKOFF_SECONDS = "locmem", 0.01
+    locmem.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        verification = verification_initialize(phone_number=PHONE, kind="verification", owner=own_client())
+    real, tries = services._sms_finish, []
+
+    def lost_once(*args, **kwargs):
+        tries.append(1)
+        if len(tries) == 1:
+            raise OperationalError("server closed the connection unexpectedly")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(services, "_sms_finish", lost_once)
+    sms = sms_deliver(sms_id=sms_of(verification).pk)
+    assert (len(tries), len(locmem.outbox)) == (2, 1)
+    assert SmsMessage.objects.get(pk=sms.pk).status == SmsMessage.Status.SENT
