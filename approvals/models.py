@@ -2,11 +2,12 @@ import uuid
 
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from verifications.models import ConfirmedRequest
 
-class Approval(models.Model):
+
+class Approval(ConfirmedRequest):
     """A patient's grant of access to their medical records to one doctor, confirmed by the patient."""
 
     class Status(models.TextChoices):
@@ -29,24 +30,11 @@ class Approval(models.Model):
     reason = models.JSONField(null=True, blank=True)
     access_level = models.CharField(max_length=16, choices=AccessLevel.choices, default=AccessLevel.READ)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.NEW)
-    expires_at = models.DateTimeField()
     # the method the client chose (one of the patient's active methods), or None for the primary one
     authorize_with = models.UUIDField(null=True, blank=True)
     # what confirms it: {"type": OTP|OFFLINE, "number": clear phone or None, "method_id"}; masked on output
     authentication_method_current = models.JSONField(default=dict)
-    # document types to upload before an OFFLINE approval can be activated
-    documents = models.JSONField(default=list, blank=True)
-    # the code sent for this approval (OTP); a resend replaces it
-    verification = models.ForeignKey(
-        "verifications.Verification", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
     client = models.ForeignKey("core.Client", on_delete=models.PROTECT, related_name="approvals")
-    # copied from the client: every client of the legal entity sees the approval, and reads need no join
-    legal_entity_id = models.UUIDField()
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
-    created_by = models.CharField(max_length=128)
-    updated_at = models.DateTimeField(default=timezone.now)
-    updated_by = models.CharField(max_length=128)
 
     class Meta:
         verbose_name = _("approval")

@@ -6,6 +6,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from verifications.models import ConfirmedRequest
+
 
 class Employee(models.Model):
     """A doctor of one legal entity (the client that registered them). Declarations and approvals name one."""
@@ -82,7 +84,7 @@ class Declaration(models.Model):
         return f"{self.declaration_number} ({self.status})"
 
 
-class DeclarationRequest(models.Model):
+class DeclarationRequest(ConfirmedRequest):
     """A patient's request to sign a declaration with a doctor, confirmed by OTP, documents or NA."""
 
     class Status(models.TextChoices):
@@ -102,12 +104,6 @@ class DeclarationRequest(models.Model):
     person = models.ForeignKey("persons.Person", on_delete=models.PROTECT, related_name="declaration_requests")
     employee = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="declaration_requests")
     client = models.ForeignKey("core.Client", on_delete=models.PROTECT, related_name="declaration_requests")
-    # copied from the client: every client of the legal entity sees the request, and reads need no join
-    legal_entity_id = models.UUIDField()
-    # the one code that confirms this request (OTP); a resend replaces it
-    verification = models.ForeignKey(
-        "verifications.Verification", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.NEW)
     status_reason = models.CharField(max_length=64, blank=True)
     # {"type": OTP|OFFLINE|NA, "number": clear phone or None, "method_id"}; responses mask the phone
@@ -126,15 +122,8 @@ class DeclarationRequest(models.Model):
     seed = models.CharField(max_length=64, blank=True)
     approved_at = models.DateTimeField(null=True, blank=True)
     is_shareable = models.BooleanField(default=False)
-    # document types the client must upload before an OFFLINE approve
-    documents = models.JSONField(default=list, blank=True)
     # approve skips the doctor's declaration limit
     overlimit = models.BooleanField(default=False)
-    expires_at = models.DateTimeField()
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
-    created_by = models.CharField(max_length=128)
-    updated_at = models.DateTimeField(default=timezone.now)
-    updated_by = models.CharField(max_length=128)
 
     class Meta:
         verbose_name = _("declaration request")

@@ -6,6 +6,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from verifications.models import ConfirmedRequest
+
 
 class Person(models.Model):
     """A patient in the master patient index (MPI)."""
@@ -135,7 +137,7 @@ class AuthenticationMethod(models.Model):
         return self.started_at <= now and (self.ended_at is None or self.ended_at > now)
 
 
-class AuthenticationMethodRequest(models.Model):
+class AuthenticationMethodRequest(ConfirmedRequest):
     """A request to add, change or remove a person's authentication method."""
 
     class Action(models.TextChoices):
@@ -162,19 +164,6 @@ class AuthenticationMethodRequest(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.NEW)
     channel = models.CharField(max_length=8, choices=Channel.choices, default=Channel.MIS)
     client = models.ForeignKey(settings.OAUTH2_PROVIDER_APPLICATION_MODEL, on_delete=models.PROTECT, related_name="+")
-    # copied from the client: the legal entity's clients share its requests, and nobody else sees them
-    legal_entity_id = models.UUIDField()
-    # the code sent for this request (OTP): only it approves the request
-    verification = models.ForeignKey(
-        "verifications.Verification", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    # document types the client must upload before an OFFLINE approve
-    documents = models.JSONField(default=list, blank=True)
-    expires_at = models.DateTimeField()
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
-    created_by = models.CharField(max_length=128)
-    updated_at = models.DateTimeField(default=timezone.now)
-    updated_by = models.CharField(max_length=128)
 
     class Meta:
         verbose_name = _("authentication method request")
@@ -192,7 +181,7 @@ class AuthenticationMethodRequest(models.Model):
         return f"{self.action} {self.authentication_method.get('type', '')} ({self.status})".replace("  ", " ")
 
 
-class MergeRequest(models.Model):
+class MergeRequest(ConfirmedRequest):
     """A request to merge a duplicate record (merge person) into the master record, confirmed by the master."""
 
     class Status(models.TextChoices):
@@ -209,20 +198,9 @@ class MergeRequest(models.Model):
     # {"type", "number" (clear phone, masked on output), "method_id"} from authentication_method_current()
     authentication_method_current = models.JSONField(default=dict)
     authorize_with = models.UUIDField(null=True, blank=True)
-    # the code sent for this request (OTP): only it approves the request
-    verification = models.ForeignKey(
-        "verifications.Verification", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    # document types to upload when OFFLINE confirms the request
-    documents = models.JSONField(default=list, blank=True)
     client = models.ForeignKey("core.Client", on_delete=models.PROTECT, related_name="merge_requests")
-    # copied from the client: every client of the legal entity sees the request, and reads need no join
-    legal_entity_id = models.UUIDField()
-    expires_at = models.DateTimeField()
     created_at = models.DateTimeField(auto_now_add=True)
-    created_by = models.CharField(max_length=128)
     updated_at = models.DateTimeField(auto_now=True)
-    updated_by = models.CharField(max_length=128)
 
     class Meta:
         verbose_name = _("merge request")

@@ -72,6 +72,28 @@ class Verification(models.Model):
         return self.status == self.Status.NEW and self.code_expired_at > timezone.now()
 
 
+class ConfirmedRequest(models.Model):
+    """What every request a patient confirms keeps, whatever its flow: its legal entity, the code sent
+    for it (OTP) or the documents to upload (OFFLINE), its term, and who made and last changed it."""
+
+    # copied from the client: the legal entity's clients share its requests, and reads need no join
+    legal_entity_id = models.UUIDField()
+    # the code sent for this request (OTP): only it approves the request
+    verification = models.ForeignKey(
+        "verifications.Verification", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # document types the client must upload before an OFFLINE approve
+    documents = models.JSONField(default=list, blank=True)
+    expires_at = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    created_by = models.CharField(max_length=128)
+    updated_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.CharField(max_length=128)
+
+    class Meta:
+        abstract = True
+
+
 class SmsMessage(models.Model):
     """The log of one SMS. The clear code only lives encrypted in `code_ciphertext` until it is sent."""
 
