@@ -21,7 +21,7 @@ from core.models import Client, Job
 from core.services import job_create
 from declarations.models import Employee
 from persons.models import AuthenticationMethod, Person
-from persons.selectors import authentication_method_current, ensure_confirmation_still_valid
+from persons.selectors import authentication_method_current, ensure_confirmation_still_valid, person_lock
 from verifications.services import request_code_send, request_insert, verification_confirm
 
 Type = AuthenticationMethod.Type
@@ -105,7 +105,7 @@ def approval_create(
     OTP (also a THIRD_PERSON whose third person uses OTP) sends the code to that phone; OFFLINE sends
     nothing and lists the signed consent scan to upload; NA cannot confirm (409).
     """
-    person = Person.objects.select_for_update().filter(pk=patient_id, status=Person.Status.ACTIVE).first()
+    person = person_lock(patient_id)
     if person is None:
         raise NotFound(PERSON_NOT_FOUND)
     employee = _doctor(employee_id=granted_to_id, client=client)
@@ -163,7 +163,7 @@ def approval_activate(*, patient_id, approval_id, client: Client, code: str | No
             )
         documents_require(owner=approval, types=approval.documents)
     with transaction.atomic():
-        person = Person.objects.select_for_update().get(pk=approval.patient_id)
+        person = person_lock(approval.patient_id, status=None)
         approval = approval_get(client=client, patient_id=patient_id, approval_id=approval_id, lock=True)
         _require_new(approval, now=timezone.now())
         _require_confirmable(approval, person=person)

@@ -24,15 +24,22 @@ from core.masking import mask_phone
 from core.models import Client
 from declarations.models import Declaration, DeclarationRequest, Employee
 from declarations.selectors import (
+    REQUESTS,
     active_employee,
     declaration_limit,
     declaration_request_get,
     employee_declaration_count,
+    employee_lock,
     previous_seed,
 )
 from persons import rules
 from persons.models import AuthenticationMethod, Person
-from persons.selectors import authentication_method_current, confirmation_documents, ensure_confirmation_still_valid
+from persons.selectors import (
+    authentication_method_current,
+    confirmation_documents,
+    ensure_confirmation_still_valid,
+    person_lock,
+)
 from verifications.models import Verification
 from verifications.services import request_code_send, request_insert, verification_confirm
 
@@ -194,10 +201,11 @@ def _set_status(
     audit.record_changes(entity=request, changes=[*recorded, *changes], actor=actor)
 
 
-def cancel_requests(requests, *, now, actor: str, reason: str) -> int:
-    """Lock the given open requests and cancel each (one event per change); how many."""
+def cancel_requests(*, now, actor: str, reason: str, **equal) -> int:
+    """Lock the open requests whose attributes equal `equal` and cancel each (one event per change); how many."""
     cancelled = 0
-    for older in requests.select_for_update(of=("self",)).filter(status__in=DeclarationRequest.OPEN_STATUSES):
+    open_statuses = list(DeclarationRequest.OPEN_STATUSES)
+    for older in REQUESTS.select(status=open_statuses, order_by="created_at DESC", lock=True, **equal):
         _set_status(older, Status.CANCELLED, now=now, actor=actor, reason=reason)
         cancelled += 1
     return cancelled
@@ -218,7 +226,7 @@ def declaration_request_create(
     Cancels this legal entity's earlier open (NEW or APPROVED) requests of the person; another legal
     entity's are never touched. The person row is locked so two creates for one person take turns.
     """
-    person = Person.objects.select_for_update().filter(pk=person_id, status=Person.Status.ACTIVE).first()
+    person = person_lock(person_id)
     if person is None:
         raise NotFound(PERSON_NOT_FOUND)
     employee = active_employee(employee_id=employee_id, legal_entity_id=client.legal_entity_id)
@@ -231,12 +239,7 @@ def declaration_request_create(
             raise ValidationFailed(field="parent_declaration_id", description=PARENT_NOT_FOUND)
     current = authentication_method_current(person=person, authorize_with=authorize_with)
     now = timezone.now()
-    cancel_requests(
-        DeclarationRequest.objects.filter(person=person, legal_entity_id=client.legal_entity_id),
-        now=now,
-        actor=actor,
-        reason=REPLACED,
-    )
+    cancel_requests(person_id=person.pk, legal_entity_id=client.legal_entity_id, now=now, actor=actor, reason=REPLACED)
     declaration_id, number = uuid.uuid4(), _new_declaration_number()
     request = DeclarationRequest(
         person=person,
@@ -417,7 +420,7 @@ def declaration_request_approve(
         _check_limit(request, request.employee)
         verification_confirm(verification_id=request.verification_id, code=verification_code, actor=actor)
     with transaction.atomic():
-        person = Person.objects.select_for_update().get(pk=request.person_id)
+        person = person_lock(request.person_id, status=None)
         request = declaration_request_get(request_id=request_id, client=client, lock=True)
         _require_new(request, timezone.now())
         ensure_confirmation_still_valid(person=person, current=request.authentication_method_current)
@@ -426,7 +429,7 @@ def declaration_request_approve(
         if type == Type.NA and _active_parent(request, lock=True) is not None:
             data["patient_signed"] = None
             data["process_disclosure_data_consent"] = None
-        employee = Employee.objects.select_for_update().get(pk=request.employee_id)
+        employee = employee_lock(request.employee_id)
         _check_limit(request, employee)  # counted after the lock: it sees every approve committed meanwhile
         if type == Type.OFFLINE:
             documents_require(owner=request, types=request.documents)

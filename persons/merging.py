@@ -7,15 +7,13 @@ each `cancel_open_requests` in its transaction, with the merged person's row loc
 from django.db.models import Q
 
 from persons.merge_services import merge_request_set_status
-from persons.models import AuthenticationMethodRequest, MergeRequest, Person
+from persons.models import MergeRequest, Person
 from persons.services import authentication_method_requests_cancel
 
 
 def cancel_open_requests(*, person: Person, now, actor: str) -> int:
     """The merged person's NEW authentication-method and merge requests -> CANCELLED, with events."""
-    cancelled = authentication_method_requests_cancel(
-        AuthenticationMethodRequest.objects.filter(person=person), now=now, actor=actor
-    )
+    cancelled = authentication_method_requests_cancel(person_id=person.pk, now=now, actor=actor)
     for merge_request in MergeRequest.objects.select_for_update().filter(
         Q(master_person=person) | Q(merge_person=person), status=MergeRequest.Status.NEW
     ):

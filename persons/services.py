@@ -17,6 +17,7 @@ from core import audit
 from core.documents import documents_require
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.masking import mask_phone
+from core.rows import Table
 from persons import rules
 from persons.models import AuthenticationMethod, AuthenticationMethodRequest, Person
 from persons.selectors import (
@@ -26,6 +27,7 @@ from persons.selectors import (
     confirmation_documents,
     document_types_of,
     ensure_confirmation_still_valid,
+    person_lock,
     primary_method,
 )
 from verifications.services import request_code_send, request_insert, verification_confirm
@@ -152,7 +154,7 @@ def _set_verification(person: Person, *, status: str, reason: str, comment: str 
 @transaction.atomic
 def person_verify(*, person_id, status: str, comment: str = "", actor: str) -> Person:
     """Manual verification (API and admin): VERIFIED, NOT_VERIFIED (needs a comment) or IN_REVIEW; reason MANUAL."""
-    person = Person.objects.select_for_update().filter(pk=person_id).first()
+    person = person_lock(person_id, status=None)
     if person is None:
         raise NotFound("Person not found")
     if status not in MANUAL_STATUSES:
@@ -319,10 +321,13 @@ def _confirming_method(person: Person, *, primary: AuthenticationMethod | None) 
     return current
 
 
-def authentication_method_requests_cancel(requests, *, now, actor: str) -> int:
-    """NEW requests among `requests` -> CANCELLED (rows locked, each change recorded); how many."""
+_REQUESTS = Table(AuthenticationMethodRequest)
+
+
+def authentication_method_requests_cancel(*, now, actor: str, **equal) -> int:
+    """NEW requests whose attributes equal `equal` -> CANCELLED (rows locked, each change recorded); how many."""
     cancelled = 0
-    for older in requests.select_for_update().filter(status=RequestStatus.NEW):
+    for older in _REQUESTS.select(status=RequestStatus.NEW, order_by="created_at DESC", lock=True, **equal):
         older.status, older.updated_at, older.updated_by = RequestStatus.CANCELLED, now, actor
         older.save(update_fields=["status", "updated_at", "updated_by"])
         audit.record(entity=older, property="status", old=RequestStatus.NEW, new=RequestStatus.CANCELLED, actor=actor)
@@ -338,7 +343,7 @@ def authentication_method_request_create(
 
     The person row is locked so two creates for one person take turns (one NEW request per person).
     """
-    person = Person.objects.select_for_update().filter(pk=person_id, status=Person.Status.ACTIVE).first()
+    person = person_lock(person_id)
     if person is None:
         raise NotFound("Person not found")
     primary = primary_method(person)
@@ -350,9 +355,7 @@ def authentication_method_request_create(
     now = timezone.now()
     # A newer request replaces the legal entity's older one; other entities' requests are theirs.
     authentication_method_requests_cancel(
-        AuthenticationMethodRequest.objects.filter(person=person, legal_entity_id=client.legal_entity_id),
-        now=now,
-        actor=actor,
+        person_id=person.pk, legal_entity_id=client.legal_entity_id, now=now, actor=actor
     )
     request = AuthenticationMethodRequest(
         person=person,
@@ -497,7 +500,7 @@ def authentication_method_request_approve(
         documents_require(owner=request, types=request.documents)
     _check_confirmation(request, verification_code=verification_code, actor=actor)
     with transaction.atomic():
-        person = Person.objects.select_for_update().get(pk=request.person_id)
+        person = person_lock(request.person_id, status=None)
         request = authentication_method_request_get(
             person_id=person_id, request_id=request_id, client=client, lock=True
         )

@@ -1,0 +1,148 @@
+"""Fixed-shape reads and inserts of one model in plain SQL, for the statements every write repeats.
+
+The ORM builds and compiles its SQL on every call: on this service's writes that was half of their
+Python time (0.7 ms for a locked read of one person, against 0.14 ms in plain SQL). A `Table` builds
+its model's column list once and keeps the model's own value conversions both ways and its fields'
+defaults, so the instances it reads and the rows it writes are the ORM's. It knows equality (`IN` for
+a list) on a model's attributes; anything else is a `where` fragment on column names whose parameters
+the caller prepares with `prep`.
+"""
+
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import Model
+from django.db.transaction import TransactionManagementError
+
+# Names come from the model's meta, quoted by the database's own rules; values are always parameters.
+_SELECT = "SELECT {columns} FROM {table}"
+_INSERT = "INSERT INTO {table} ({columns}) VALUES {rows}"
+
+
+class Table:
+    def __init__(self, model: type[Model]):
+        meta = model._meta
+        if any(hasattr(field, "get_placeholder_sql") for field in meta.concrete_fields):
+            raise TypeError(f"{meta.label}: a field with its own SQL placeholder needs the ORM")
+        self.model = model
+        self.fields = meta.concrete_fields
+        self.attnames = [field.attname for field in self.fields]
+        self._by_attname = {field.attname: field for field in self.fields}
+        self._vendor: dict[str, tuple] = {}
+
+    @staticmethod
+    def _connection():
+        return connections[DEFAULT_DB_ALIAS]
+
+    def _for(self, connection) -> tuple:
+        """The quoted table, its columns and each column's converters, once per database vendor."""
+        known = self._vendor.get(connection.vendor)
+        if known is None:
+            quote, table = connection.ops.quote_name, self.model._meta.db_table
+            converters = []
+            for field in self.fields:
+                column = field.get_col(table)
+                converters.append(
+                    (column, connection.ops.get_db_converters(column) + column.get_db_converters(connection))
+                )
+            known = self._vendor[connection.vendor] = (quote(table), [quote(f.column) for f in self.fields], converters)
+        return known
+
+    @property
+    def name(self) -> str:
+        """The quoted table name."""
+        return self._for(self._connection())[0]
+
+    def column(self, attname: str) -> str:
+        """The quoted column of the model's attribute `attname`."""
+        return self._connection().ops.quote_name(self._by_attname[attname].column)
+
+    def columns(self, alias: str | None = None) -> str:
+        """The model's columns in the order `build` reads them, prefixed with `alias.` if given (joins)."""
+        _table, columns, _converters = self._for(self._connection())
+        return ", ".join(f"{alias}.{column}" if alias else column for column in columns)
+
+    def prep(self, attname: str, value):
+        """`value` as the database takes it for the model's attribute `attname` (ids, datetimes on SQLite)."""
+        return self._by_attname[attname].get_db_prep_value(value, self._connection(), prepared=False)
+
+    def conditions(self, alias: str | None = None, **equal) -> tuple[str, list]:
+        """`column = %s` (or `IN` for a list or tuple) for each attribute, ANDed, with prepared parameters."""
+        sql, params = [], []
+        for attname, value in equal.items():
+            column = f"{alias}.{self.column(attname)}" if alias else self.column(attname)
+            if isinstance(value, (list, tuple)):
+                sql.append(f"{column} IN ({', '.join(['%s'] * len(value))})")
+                params += [self.prep(attname, item) for item in value]
+            else:
+                sql.append(f"{column} = %s")
+                params.append(self.prep(attname, value))
+        return " AND ".join(sql), params
+
+    def select(
+        self,
+        *,
+        where: str = "",
+        params=(),
+        order_by: str = "",
+        limit: int | None = None,
+        lock: bool = False,
+        **equal,
+    ) -> list[Model]:
+        """The rows whose attributes equal `equal` and that match `where`, as instances. `lock` locks them
+        (FOR UPDATE, where the database has it) and, as the ORM's, needs a transaction."""
+        connection = self._connection()
+        table, columns, _converters = self._for(connection)
+        condition, values = self.conditions(**equal)
+        conditions = [part for part in (condition, where) if part]
+        sql = _SELECT.format(columns=", ".join(columns), table=table)
+        if conditions:
+            sql += " WHERE " + " AND ".join(conditions)
+        if order_by:
+            sql += f" ORDER BY {order_by}"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        if lock and connection.features.has_select_for_update:
+            if connection.get_autocommit():  # a lock that ends with its own statement protects nothing
+                raise TransactionManagementError("a locking select needs a transaction")
+            sql += " FOR UPDATE"
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*values, *params])
+            rows = cursor.fetchall()
+        return [self.build(row) for row in rows]
+
+    def one(self, **options) -> Model | None:
+        """The first row `select(**options)` finds, or None."""
+        found = self.select(limit=1, **options)
+        return found[0] if found else None
+
+    def build(self, values) -> Model:
+        """An instance from the model's columns as the database answered them (see `columns`)."""
+        connection = self._connection()
+        _table, _columns, converters = self._for(connection)
+        values = list(values)
+        for index, (column, functions) in enumerate(converters):
+            for convert in functions:
+                values[index] = convert(values[index], column, connection)
+        return self.model.from_db(DEFAULT_DB_ALIAS, self.attnames, values)
+
+    def insert(self, *instances: Model) -> None:
+        """INSERT the unsaved `instances` in one statement, with their fields' defaults and auto_now values."""
+        if self.model._meta.pk.db_returning:  # an id the database makes: the ORM reads it back, this does not
+            raise TypeError(f"{self.model._meta.label}: Table inserts need ids made in Python")
+        if not instances:
+            return
+        connection = self._connection()
+        table, columns, _converters = self._for(connection)
+        values = []
+        for instance in instances:
+            for field in self.fields:
+                value = field.pre_save(instance, True)
+                if hasattr(value, "resolve_expression"):
+                    raise TypeError(f"{field}: an expression needs the ORM")
+                values.append(field.get_db_prep_save(value, connection))
+        row = f"({', '.join(['%s'] * len(columns))})"
+        with connection.cursor() as cursor:
+            rows = ", ".join([row] * len(instances))
+            cursor.execute(_INSERT.format(table=table, columns=", ".join(columns), rows=rows), values)
+        for instance in instances:
+            instance._state.adding = False
+            instance._state.db = DEFAULT_DB_ALIAS

@@ -1,0 +1,80 @@
+"""core.rows.Table reads and writes what the ORM does, on both databases."""
+
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import User
+from django.db import connection, transaction
+from django.db.transaction import TransactionManagementError
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from core import audit
+from core.models import Event
+from core.rows import Table
+from declarations.models import DeclarationRequest
+from persons.models import AuthenticationMethod, Person
+from tests.declarations.factories import DeclarationRequestFactory, EmployeeFactory
+from tests.persons.factories import AuthenticationMethodFactory, PersonFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def fields(instance) -> dict:
+    return {name: value for name, value in instance.__dict__.items() if name != "_state"}
+
+
+def test_a_read_row_is_the_orms_instance(caller):
+    """Ids, dates, datetimes, JSON and choices come back as the ORM converts them."""
+    request = DeclarationRequestFactory(employee=EmployeeFactory(client=caller.client), data_to_be_signed={"a": [1]})
+    read = Table(DeclarationRequest).one(id=request.pk)
+    assert fields(read) == fields(DeclarationRequest.objects.get(pk=request.pk))
+    assert read._state.adding is False and read._state.db == "default"
+    assert read.person.pk == request.person_id  # relations load lazily, as the ORM's do
+
+
+def test_conditions_take_ids_as_text_lists_and_where_fragments():
+    person = PersonFactory(primary="")
+    ended = AuthenticationMethodFactory(person=person, ended_at=timezone.now() - timedelta(days=1))
+    active = AuthenticationMethodFactory(person=person, third=True)
+    table = Table(AuthenticationMethod)
+    now = table.prep("ended_at", timezone.now())
+    found = table.select(person_id=str(person.pk), where="(ended_at IS NULL OR ended_at > %s)", params=[now])
+    assert [method.pk for method in found] == [active.pk]
+    both = table.select(id=[ended.pk, active.pk], order_by="started_at")
+    assert {method.pk for method in both} == {ended.pk, active.pk}
+    assert table.one(id=uuid.uuid4()) is None
+
+
+def test_an_inserted_row_reads_back_as_written():
+    """Defaults (the id, created_at) and JSON go in as the ORM's save would write them."""
+    events = [
+        audit.event_for(entity_type="t.t", entity_id=uuid.uuid4(), property="p", old=None, new={"n": i}, actor="t")
+        for i in range(2)
+    ]
+    with CaptureQueriesContext(connection) as queries:
+        Table(Event).insert(*events)
+    assert len(queries) == 1
+    for event in events:
+        assert event._state.adding is False
+        assert fields(Event.objects.get(pk=event.pk)) == fields(event)
+
+
+@pytest.mark.django_db(transaction=True)  # outside the test's own transaction
+def test_a_locking_read_needs_a_transaction():
+    person = PersonFactory()
+    table = Table(Person)
+    if connection.features.has_select_for_update:
+        with pytest.raises(TransactionManagementError):
+            table.one(id=person.pk, lock=True)
+    with transaction.atomic():
+        assert table.one(id=person.pk, status=Person.Status.ACTIVE, lock=True).pk == person.pk
+
+
+def test_inserts_of_database_made_ids_are_refused():
+    """The ORM reads such an id back after its INSERT; Table does not, so it reads them only."""
+    user = User.objects.create(username="reader")
+    assert Table(User).one(id=user.pk).username == "reader"
+    with pytest.raises(TypeError):
+        Table(User).insert(User(username="writer"))
