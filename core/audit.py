@@ -1,4 +1,5 @@
-"""Audit events, written in the same transaction as the change they record."""
+"""Audit events, written in the same transaction as the change they record (in plain SQL, core.rows:
+every write records some)."""
 
 from collections.abc import Iterable
 from typing import Any
@@ -6,6 +7,7 @@ from typing import Any
 from django.db import models
 
 from core.models import Event
+from core.rows import table
 
 SYSTEM = "system"
 
@@ -37,17 +39,19 @@ def record(*, entity: models.Model, property: str, old: Any, new: Any, actor: st
     event = event_for(
         entity_type=entity._meta.label_lower, entity_id=entity.pk, property=property, old=old, new=new, actor=actor
     )
-    event.save(force_insert=True)
+    table(Event).insert(event)
     return event
 
 
 def record_changes(*, entity: models.Model, changes: Iterable[tuple[str, Any, Any]], actor: str) -> None:
-    Event.objects.bulk_create(
-        event_for(
-            entity_type=entity._meta.label_lower, entity_id=entity.pk, property=prop, old=old, new=new, actor=actor
+    table(Event).insert(
+        *(
+            event_for(
+                entity_type=entity._meta.label_lower, entity_id=entity.pk, property=prop, old=old, new=new, actor=actor
+            )
+            for prop, old, new in changes
+            if old != new
         )
-        for prop, old, new in changes
-        if old != new
     )
 
 

@@ -1,4 +1,3 @@
-import functools
 import hashlib
 
 from django.db import connection
@@ -8,7 +7,7 @@ from oauth2_provider.contrib.rest_framework import OAuth2Authentication
 from oauth2_provider.models import get_access_token_model, get_application_model
 from rest_framework import exceptions
 
-from core.rows import Table
+from core.rows import table
 
 API_KEY_REQUIRED = _("API-KEY header required")
 INVALID_API_KEY = _("Invalid api key")
@@ -21,11 +20,6 @@ _TOKEN_WITH_CLIENT = (
 )
 
 
-@functools.cache
-def _tables() -> tuple[Table, Table]:
-    return Table(get_access_token_model()), Table(get_application_model())
-
-
 def access_token_for(value: str):
     """The unexpired access token with this bearer value, with its client: one indexed lookup.
 
@@ -33,7 +27,7 @@ def access_token_for(value: str):
     validator makes, without parsing the whole request through oauthlib first. Plain SQL (core.rows):
     every API call makes it, and the ORM's join cost 0.6 ms of Python more.
     """
-    tokens, clients = _tables()
+    tokens, clients = table(get_access_token_model()), table(get_application_model())
     where, params = tokens.conditions("t", token_checksum=hashlib.sha256(value.encode()).hexdigest())
     sql = _TOKEN_WITH_CLIENT.format(
         token_columns=tokens.columns("t"),

@@ -22,9 +22,9 @@ from core.documents import documents_require
 from core.errors import Conflict, NotFound, RequestMalformed, ValidationFailed
 from core.masking import mask_phone
 from core.models import Client
+from core.rows import table
 from declarations.models import Declaration, DeclarationRequest, Employee
 from declarations.selectors import (
-    REQUESTS,
     active_employee,
     declaration_limit,
     declaration_request_get,
@@ -205,7 +205,7 @@ def cancel_requests(*, now, actor: str, reason: str, **equal) -> int:
     """Lock the open requests whose attributes equal `equal` and cancel each (one event per change); how many."""
     cancelled = 0
     open_statuses = list(DeclarationRequest.OPEN_STATUSES)
-    for older in REQUESTS.select(status=open_statuses, order_by="created_at DESC", lock=True, **equal):
+    for older in table(DeclarationRequest).select(status=open_statuses, order_by="created_at DESC", lock=True, **equal):
         _set_status(older, Status.CANCELLED, now=now, actor=actor, reason=reason)
         cancelled += 1
     return cancelled

@@ -5,7 +5,6 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from core import audit
@@ -13,12 +12,14 @@ from core.discovery import app_modules
 from core.documents import documents_require
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.models import Client
+from core.rows import table
 from persons.models import AuthenticationMethod, MergeRequest, Person
 from persons.selectors import (
     PERSON_INACTIVE,
     authentication_method_current,
     confirmation_documents,
     ensure_confirmation_still_valid,
+    persons_lock,
 )
 from verifications.models import Verification
 from verifications.services import request_code_send, request_insert, verification_confirm
@@ -36,11 +37,6 @@ NOT_NEW = "Merge request is not in status NEW"
 EXPIRED = "Merge request is expired"
 RESEND_NOT_ALLOWED = "Resend OTP is not allowed for this authentication method"
 EXPIRE_BATCH = 500
-
-
-def _lock_persons(*person_ids) -> dict:
-    """Both persons locked in id order, so two flows touching the same pair cannot deadlock."""
-    return {p.pk: p for p in Person.objects.select_for_update().filter(pk__in=person_ids).order_by("pk")}
 
 
 def _lock(merge_request: MergeRequest) -> MergeRequest:
@@ -79,7 +75,7 @@ def merge_request_create(
     actor: str = audit.SYSTEM,
 ) -> MergeRequest:
     """A NEW request confirmed by the master person's method: an SMS for OTP, documents for OFFLINE."""
-    persons = _lock_persons(master_person_id, merge_person_id)
+    persons = persons_lock([master_person_id, merge_person_id])
     master, merge = persons.get(master_person_id), persons.get(merge_person_id)
     # A merged record is inactive too, but saying so (409) helps more than "not found".
     for person in (master, merge):
@@ -95,10 +91,14 @@ def merge_request_create(
     # One open request per pair of persons and legal entity, whichever is the master; another
     # entity's request is neither blocking nor revealed. A request past its expiry that housekeeping
     # has not reached yet does not block a new one.
-    for existing in MergeRequest.objects.select_for_update().filter(
-        Q(master_person=master, merge_person=merge) | Q(master_person=merge, merge_person=master),
+    requests = table(MergeRequest)
+    pair = [requests.prep("master_person_id", person.pk) for person in (master, merge, merge, master)]
+    for existing in requests.select(
+        where="((master_person_id = %s AND merge_person_id = %s) OR (master_person_id = %s AND merge_person_id = %s))",
+        params=pair,
         status=Status.NEW,
         legal_entity_id=client.legal_entity_id,
+        lock=True,
     ):
         if existing.expires_at > now:
             raise Conflict(ALREADY_EXISTS)
@@ -160,7 +160,7 @@ def merge_request_approve(
         documents_require(owner=merge_request, types=merge_request.documents)
     with transaction.atomic():
         # persons first, then the request: the order create uses, so the two cannot deadlock
-        persons = _lock_persons(merge_request.master_person_id, merge_request.merge_person_id)
+        persons = persons_lock([merge_request.master_person_id, merge_request.merge_person_id])
         merge_request = _lock(merge_request)
         master, merge = persons[merge_request.master_person_id], persons[merge_request.merge_person_id]
         _require_approvable(merge_request, master, timezone.now())

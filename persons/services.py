@@ -17,7 +17,7 @@ from core import audit
 from core.documents import documents_require
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.masking import mask_phone
-from core.rows import Table
+from core.rows import table
 from persons import rules
 from persons.models import AuthenticationMethod, AuthenticationMethodRequest, Person
 from persons.selectors import (
@@ -321,13 +321,12 @@ def _confirming_method(person: Person, *, primary: AuthenticationMethod | None) 
     return current
 
 
-_REQUESTS = Table(AuthenticationMethodRequest)
-
-
 def authentication_method_requests_cancel(*, now, actor: str, **equal) -> int:
     """NEW requests whose attributes equal `equal` -> CANCELLED (rows locked, each change recorded); how many."""
     cancelled = 0
-    for older in _REQUESTS.select(status=RequestStatus.NEW, order_by="created_at DESC", lock=True, **equal):
+    for older in table(AuthenticationMethodRequest).select(
+        status=RequestStatus.NEW, order_by="created_at DESC", lock=True, **equal
+    ):
         older.status, older.updated_at, older.updated_by = RequestStatus.CANCELLED, now, actor
         older.save(update_fields=["status", "updated_at", "updated_by"])
         audit.record(entity=older, property="status", old=RequestStatus.NEW, new=RequestStatus.CANCELLED, actor=actor)

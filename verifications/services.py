@@ -15,6 +15,7 @@ from core import audit
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.masking import mask_phone
 from core.models import Client
+from core.rows import table
 from core.tasks import enqueue_on_commit
 from verifications import codes
 from verifications.limits import check_send_limits
@@ -102,7 +103,7 @@ def _initialize(*, phone_number: str, kind: str, owner, actor: str) -> Verificat
 
     code = codes.generate_code(phone_number=phone_number, unix_time=now.timestamp())
     verification_id = uuid.uuid4()
-    verification = Verification.objects.create(
+    verification = Verification(
         id=verification_id,
         phone_number=phone_number,
         kind=kind,
@@ -112,9 +113,10 @@ def _initialize(*, phone_number: str, kind: str, owner, actor: str) -> Verificat
         created_at=now,
         updated_at=now,
     )
+    table(Verification).insert(verification)
     audit.record(entity=verification, property="status", old=None, new=verification.status, actor=actor)
 
-    sms = SmsMessage.objects.create(
+    sms = SmsMessage(
         verification=verification,
         phone_number_masked=mask_phone(phone_number),
         kind=kind,
@@ -123,6 +125,7 @@ def _initialize(*, phone_number: str, kind: str, owner, actor: str) -> Verificat
         created_at=now,
         updated_at=now,
     )
+    table(SmsMessage).insert(sms)
     _enqueue_on_commit(sms.pk)
     logger.info("verification %s issued for %s (%s)", verification.pk, sms.phone_number_masked, kind)
     return verification
@@ -149,7 +152,7 @@ def request_insert(request, *, code_kind: str | None, actor: str = audit.SYSTEM)
     audit.record(entity=request, property="status", old=None, new=request.status, actor=actor)
     if code_kind is not None:
         request_code_send(request=request, kind=code_kind, actor=actor)
-    request.save(force_insert=True)
+    table(type(request)).insert(request)
 
 
 def _complete(verifications, *, code: str, actor: str) -> Verification:
