@@ -4,7 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from approvals.models import Approval
-from core.serializers import ModelSerializer, OtpCodeField, StrictSerializer
+from core.serializers import ModelSerializer, OtpCodeField, Serializer, StrictSerializer
 from persons.serializers import CurrentMethodOutSerializer
 
 SYSTEM = "eHealth/resources"
@@ -62,7 +62,7 @@ class ApprovalActivateSerializer(StrictSerializer):
     code = OtpCodeField(required=False)
 
 
-class ApprovalFilterSerializer(serializers.Serializer):
+class ApprovalFilterSerializer(Serializer):
     status = serializers.ChoiceField(choices=Approval.Status.choices, required=False)
     granted_to = serializers.UUIDField(required=False, help_text="The doctor's (employee's) id")
 
@@ -70,21 +70,21 @@ class ApprovalFilterSerializer(serializers.Serializer):
 # --- responses --------------------------------------------------------------------------------
 
 
-class CodingOutSerializer(serializers.Serializer):
+class CodingOutSerializer(Serializer):
     system = serializers.CharField()
     code = serializers.CharField()
 
 
-class ConceptOutSerializer(serializers.Serializer):
+class ConceptOutSerializer(Serializer):
     coding = CodingOutSerializer(many=True)
 
 
-class IdentifierOutSerializer(serializers.Serializer):
+class IdentifierOutSerializer(Serializer):
     type = ConceptOutSerializer()
     value = serializers.UUIDField()
 
 
-class ReferenceOutSerializer(serializers.Serializer):
+class ReferenceOutSerializer(Serializer):
     identifier = IdentifierOutSerializer()
     display_value = serializers.CharField(allow_null=True)
 

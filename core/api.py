@@ -13,7 +13,7 @@ from core.models import Job
 from core.responses import EnvelopeResponse
 from core.schema import ErrorSerializer, error_responses
 from core.selectors import job_get_for_client
-from core.serializers import ModelSerializer
+from core.serializers import ModelSerializer, Serializer
 from core.views import ClientViewSet
 
 
@@ -38,7 +38,7 @@ class JobSerializer(ModelSerializer):
         return {key: data[key] for key in keep}
 
 
-class JobStateSerializer(serializers.Serializer):
+class JobStateSerializer(Serializer):
     """What JobSerializer answers, for the OpenAPI document: which keys are present depends on the status."""
 
     id = serializers.UUIDField()
@@ -66,7 +66,7 @@ class JobViewSet(ClientViewSet):
         return EnvelopeResponse(JobSerializer(job_get_for_client(job_id=pk, client=self.client)).data)
 
 
-class DocumentUploadedSerializer(serializers.Serializer):
+class DocumentUploadedSerializer(Serializer):
     type = serializers.CharField()
     size = serializers.IntegerField()
 

@@ -10,6 +10,7 @@ from core.idempotency import HEADER as IDEMPOTENCY_HEADER
 from core.idempotency import METHODS as IDEMPOTENT_METHODS
 from core.idempotency import IdempotentViewMixin
 from core.permissions import required_scopes
+from core.serializers import Serializer
 
 ERROR_DESCRIPTIONS = {
     400: "Malformed JSON body",
@@ -23,19 +24,19 @@ ERROR_DESCRIPTIONS = {
 }
 
 
-class InvalidRuleSerializer(serializers.Serializer):
+class InvalidRuleSerializer(Serializer):
     rule = serializers.CharField()
     description = serializers.CharField()
     params = serializers.ListField(child=serializers.JSONField())
 
 
-class InvalidEntrySerializer(serializers.Serializer):
+class InvalidEntrySerializer(Serializer):
     entry_type = serializers.CharField(default="json_data_property")
     entry = serializers.CharField(help_text="JSON path of the failing field, e.g. `$.phone_number`")
     rules = InvalidRuleSerializer(many=True)
 
 
-class ErrorSerializer(serializers.Serializer):
+class ErrorSerializer(Serializer):
     type = serializers.CharField(help_text="access_denied, forbidden, not_found, request_conflict, ...")
     message = serializers.CharField()
     invalid = InvalidEntrySerializer(many=True, required=False, help_text="At most the first 100 failing fields")

@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from core.serializers import ModelSerializer, StrictSerializer
+from core.serializers import ModelSerializer, Serializer, StrictSerializer
 from declarations.models import DeclarationRequest
 from persons.serializers import CurrentMethodOutSerializer
 
@@ -16,7 +16,7 @@ class DeclarationRequestCreateSerializer(StrictSerializer):
     parent_declaration_id = serializers.UUIDField(required=False, allow_null=True)
 
 
-class DeclarationRequestFilterSerializer(serializers.Serializer):
+class DeclarationRequestFilterSerializer(Serializer):
     person_id = serializers.UUIDField(required=False)
     employee_id = serializers.UUIDField(required=False)
     status = serializers.ChoiceField(choices=DeclarationRequest.Status.choices, required=False)

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from core.serializers import ModelSerializer, StrictSerializer
+from core.serializers import ModelSerializer, Serializer, StrictSerializer
 from persons.models import MergeRequest
 from persons.serializers import CurrentMethodOutSerializer
 
@@ -11,7 +11,7 @@ class MergeRequestCreateSerializer(StrictSerializer):
     authorize_with = serializers.UUIDField(required=False, allow_null=True)
 
 
-class MergeRequestFilterSerializer(serializers.Serializer):
+class MergeRequestFilterSerializer(Serializer):
     status = serializers.ChoiceField(choices=MergeRequest.Status.choices, required=False)
     master_person_id = serializers.UUIDField(required=False)
     merge_person_id = serializers.UUIDField(required=False)

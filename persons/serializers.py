@@ -7,6 +7,7 @@ from core.serializers import (
     ModelSerializer,
     OtpCodeField,
     PhoneNumberField,
+    Serializer,
     SparseOutputSerializer,
     StrictSerializer,
 )
@@ -80,7 +81,7 @@ class PersonVerificationUpdateSerializer(StrictSerializer):
 # --- responses --------------------------------------------------------------------------------
 
 
-class PhoneOutSerializer(serializers.Serializer):
+class PhoneOutSerializer(Serializer):
     type = serializers.CharField()
     number = MaskedPhoneField()
 
@@ -144,7 +145,7 @@ class RequestedMethodOutSerializer(SparseOutputSerializer):
     alias = serializers.CharField(read_only=True)
 
 
-class CurrentMethodOutSerializer(serializers.Serializer):
+class CurrentMethodOutSerializer(Serializer):
     type = serializers.CharField(read_only=True)
     number = MaskedPhoneField(allow_null=True)
 

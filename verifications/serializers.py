@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from core.serializers import ModelSerializer, OtpCodeField, PhoneNumberField, StrictSerializer
+from core.serializers import ModelSerializer, OtpCodeField, PhoneNumberField, Serializer, StrictSerializer
 from verifications.models import Verification
 
 
@@ -20,5 +20,5 @@ class VerificationSerializer(ModelSerializer):
         fields = ["id", "status", "code_expired_at", "active"]
 
 
-class VerifiedPhoneSerializer(serializers.Serializer):
+class VerifiedPhoneSerializer(Serializer):
     phone_number = serializers.CharField(help_text="The phone number looked up, as given")

@@ -1,0 +1,38 @@
+"""Fields built once per serializer class: every serializer still has fields of its own."""
+
+from rest_framework import serializers
+
+from core.serializers import StrictSerializer
+from persons.serializers import AuthenticationMethodRequestCreateSerializer, AuthenticationMethodRequestSerializer
+
+
+def test_two_serializers_never_share_a_bound_field():
+    first, second = AuthenticationMethodRequestSerializer(), AuthenticationMethodRequestSerializer()
+    for name, field in first.fields.items():
+        other = second.fields[name]
+        assert field is not other and field.parent is first and other.parent is second
+    nested = first.fields["authentication_method_current"]
+    assert all(child.parent is nested for child in nested.fields.values())
+    assert nested is not second.fields["authentication_method_current"]
+
+
+def test_each_validation_sees_only_its_own_data():
+    good = {"action": "INSERT", "authentication_method": {"type": "OTP", "phone_number": "+380501234567"}}
+    bad = {"action": "INSERT", "authentication_method": {"type": "OTP", "phone_number": "12"}}
+    valid, invalid = (
+        AuthenticationMethodRequestCreateSerializer(data=good),
+        AuthenticationMethodRequestCreateSerializer(data=bad),
+    )
+    assert invalid.is_valid() is False and "authentication_method" in invalid.errors
+    assert valid.is_valid(), valid.errors
+    assert valid.validated_data["authentication_method"]["phone_number"] == "+380501234567"
+
+
+def test_text_fields_still_refuse_control_characters():
+    class Note(StrictSerializer):
+        text = serializers.CharField()
+
+    assert Note().fields  # builds the class's fields; the next serializer gets copies
+    serializer = Note(data={"text": "a\x1b[2Jb"})
+    assert serializer.is_valid() is False
+    assert serializer.errors["text"][0].code == "format"
