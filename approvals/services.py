@@ -18,6 +18,7 @@ from core.documents import documents_require
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.masking import mask_phone
 from core.models import Client, Job
+from core.rows import table
 from core.services import job_create
 from declarations.models import Employee
 from persons.models import AuthenticationMethod, Person
@@ -46,7 +47,7 @@ GRANTED_TO_FIELD = "granted_to.identifier.value"
 def _set_status(approval: Approval, status: str, *, actor: str, now=None) -> None:
     audit.record(entity=approval, property="status", old=approval.status, new=status, actor=actor)
     approval.status, approval.updated_at, approval.updated_by = status, now or timezone.now(), actor
-    approval.save(update_fields=["status", "updated_at", "updated_by"])
+    table(Approval).update(approval, ["status", "updated_at", "updated_by"])
 
 
 def approvals_cancel(approvals, *, now, actor: str) -> int:

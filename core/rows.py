@@ -10,13 +10,14 @@ the caller prepares with `prep`. `table(Model)` is the one Table of a model in a
 
 import functools
 
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.db.models import Model
 from django.db.transaction import TransactionManagementError
 
 # Names come from the model's meta, quoted by the database's own rules; values are always parameters.
 _SELECT = "SELECT {columns} FROM {table}"
 _INSERT = "INSERT INTO {table} ({columns}) VALUES {rows}"
+_UPDATE = "UPDATE {table} SET {assignments} WHERE {where}"
 
 
 class Table:
@@ -148,6 +149,25 @@ class Table:
         for instance in instances:
             instance._state.adding = False
             instance._state.db = DEFAULT_DB_ALIAS
+
+    def update(self, instance: Model, fields) -> None:
+        """UPDATE the instance's row with the values of `fields` (field names, as `save(update_fields=...)`
+        takes them) and their auto_now values; DatabaseError when the row is gone, as the ORM's."""
+        connection = self._connection()
+        table, _columns, _converters = self._for(connection)
+        meta = self.model._meta
+        assignments, values = [], []
+        for name in fields:
+            field = meta.get_field(name)
+            assignments.append(f"{connection.ops.quote_name(field.column)} = %s")
+            values.append(field.get_db_prep_save(field.pre_save(instance, False), connection))
+        where, key = self.conditions(**{meta.pk.attname: instance.pk})
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _UPDATE.format(table=table, assignments=", ".join(assignments), where=where), [*values, *key]
+            )
+            if cursor.rowcount == 0:  # as the ORM's save(update_fields=...): the row was expected
+                raise DatabaseError(f"{meta.label} {instance.pk}: the update found no row")
 
 
 @functools.cache

@@ -197,7 +197,7 @@ def _set_status(
         recorded.append(("status_reason", request.status_reason, reason))
         request.status_reason = reason
     request.updated_at, request.updated_by = now, actor
-    request.save(update_fields=["status", "status_reason", "updated_at", "updated_by", *fields])
+    table(DeclarationRequest).update(request, ["status", "status_reason", "updated_at", "updated_by", *fields])
     audit.record_changes(entity=request, changes=[*recorded, *changes], actor=actor)
 
 

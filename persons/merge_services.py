@@ -62,7 +62,7 @@ def merge_request_set_status(merge_request: MergeRequest, status: str, actor: st
     audit.record(entity=merge_request, property="status", old=merge_request.status, new=status, actor=actor)
     merge_request.status = status
     merge_request.updated_by = actor
-    merge_request.save(update_fields=["status", "updated_by", "updated_at"])
+    table(MergeRequest).update(merge_request, ["status", "updated_by", "updated_at"])
 
 
 @transaction.atomic

@@ -141,7 +141,7 @@ def request_code_send(*, request, kind: str, actor: str = audit.SYSTEM, also_sav
         phone_number=request.authentication_method_current["number"], kind=kind, owner=request, actor=actor
     )
     if not request._state.adding:
-        request.save(update_fields=["verification", *also_save])
+        table(type(request)).update(request, ["verification", *also_save])
     return request.verification
 
 

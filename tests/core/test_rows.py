@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import User
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -59,6 +59,22 @@ def test_an_inserted_row_reads_back_as_written():
     for event in events:
         assert event._state.adding is False
         assert fields(Event.objects.get(pk=event.pk)) == fields(event)
+
+
+def test_an_update_writes_the_named_fields_only(caller):
+    request = DeclarationRequestFactory(employee=EmployeeFactory(client=caller.client), status="NEW")
+    before = DeclarationRequest.objects.get(pk=request.pk)
+    request.status, request.updated_by, request.declaration_number = "REJECTED", "tester", "NOT-SAVED"
+    Table(DeclarationRequest).update(request, ["status", "updated_by"])
+    after = DeclarationRequest.objects.get(pk=request.pk)
+    assert (after.status, after.updated_by, after.declaration_number) == (
+        "REJECTED",
+        "tester",
+        before.declaration_number,
+    )
+    DeclarationRequest.objects.filter(pk=request.pk).delete()
+    with pytest.raises(DatabaseError):
+        Table(DeclarationRequest).update(request, ["status"])
 
 
 @pytest.mark.django_db(transaction=True)  # outside the test's own transaction
