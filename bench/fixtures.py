@@ -35,6 +35,10 @@ from verifications.services import verification_initialize  # noqa: E402
 
 VAR = ROOT / "var"
 BATCH = 5000
+# The approves share out over a clinic's doctors with their usual limit. Approves of one doctor take
+# turns by design (the limit is counted under the doctor's lock), and one doctor approving a hundred
+# declarations a second is no load the registry sees; the seed chain's lock is still one for all.
+APPROVING_DOCTORS = int(os.environ.get("BENCH_DOCTORS", "50"))
 
 
 def persons(count: int, *, label: str, phones_from: int | None = None) -> list[str]:
@@ -61,6 +65,8 @@ def base(threads: int) -> dict:
     person = Person.objects.create(first_name="Bench", last_name="Floor", birth_date="1990-01-01", gender="MALE")
     AuthenticationMethod.objects.create(person=person, type="OTP", phone_number="+380501234567")
     doctor = employee_create(client=new.client, speciality="FAMILY_DOCTOR", last_name="Bench", declaration_limit=10**9)
+    for n in range(APPROVING_DOCTORS):
+        employee_create(client=new.client, speciality="FAMILY_DOCTOR", last_name=f"Bench-approve-{n}")
     # one phone with a code per thread (or locust user), for the wrong guesses of `complete`
     phones = [f"+38068{i:07d}" for i in range(threads)]
     for phone in phones:
@@ -83,9 +89,14 @@ def pools(phase: str, size: int, round_number: int) -> dict:
     # each phase and round its own +38066... phones: two per record (a master's, an amr person's)
     offset = {"empty": 0, "preloaded": 5_000_000}.get(phase, 2_500_000) + round_number * 2 * size
     label = f"{phase}-{round_number}"
+    approving = list(Employee.objects.filter(client=client, last_name__startswith="Bench-approve-"))
     approvable = [
-        str(declaration_request_create(person_id=person_id, employee_id=doctor.pk, client=client, actor="bench").pk)
-        for person_id in persons(size, label=f"{label}-approve")
+        str(
+            declaration_request_create(
+                person_id=person_id, employee_id=approving[n % len(approving)].pk, client=client, actor="bench"
+            ).pk
+        )
+        for n, person_id in enumerate(persons(size, label=f"{label}-approve"))
     ]
     masters = persons(size, label=f"{label}-master", phones_from=offset)
     records = {

@@ -1,5 +1,5 @@
--- Approving prepared NEW declaration requests of NA patients, each once. Every approve takes the
--- seed chain's lock: this measures the serialised part.
+-- Approving prepared NEW declaration requests of NA patients (shared out over the clinic's doctors),
+-- each once. Every approve takes the seed chain's lock: this measures the serialised part.
 local bench = dofile("bench/wrk/common.lua")
 local request_id
 bench.install({ [201] = true }, function()
