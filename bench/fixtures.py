@@ -85,7 +85,6 @@ def base(threads: int) -> dict:
 
 def pools(phase: str, size: int, round_number: int) -> dict:
     client = Client.objects.get(name="bench")
-    doctor = Employee.objects.get(client=client, last_name="Bench")
     # each phase and round its own +38066... phones: two per record (a master's, an amr person's)
     offset = {"empty": 0, "preloaded": 5_000_000}.get(phase, 2_500_000) + round_number * 2 * size
     label = f"{phase}-{round_number}"

@@ -148,11 +148,13 @@ def request_code_send(*, request, kind: str, actor: str = audit.SYSTEM, also_sav
 def request_insert(request, *, code_kind: str | None, actor: str = audit.SYSTEM) -> None:
     """Insert a new request of any flow with the event of its status; with `code_kind`, the request's
     first code is issued first, so the row goes in with it (no update after). Inside the caller's
-    transaction: the event and the code are written before the row they belong to, all or nothing."""
-    audit.record(entity=request, property="status", old=None, new=request.status, actor=actor)
-    if code_kind is not None:
-        request_code_send(request=request, kind=code_kind, actor=actor)
-    table(type(request)).insert(request)
+    transaction: the code is written before the row that keeps it, all or nothing; the events of both
+    go in together."""
+    with audit.batched():
+        audit.record(entity=request, property="status", old=None, new=request.status, actor=actor)
+        if code_kind is not None:
+            request_code_send(request=request, kind=code_kind, actor=actor)
+        table(type(request)).insert(request)
 
 
 def _complete(verifications, *, code: str, actor: str) -> Verification:
