@@ -5,13 +5,14 @@ Python time (0.7 ms for a locked read of one person, against 0.14 ms in plain SQ
 its model's column list once and keeps the model's own value conversions both ways and its fields'
 defaults, so the instances it reads and the rows it writes are the ORM's. It knows equality (`IN` for
 a list) on a model's attributes; anything else is a `where` fragment on column names whose parameters
-the caller prepares with `prep`. `table(Model)` is the one Table of a model in a process.
+the caller prepares with `prep`. It sends no save signals, so it refuses to write a model that
+listens for them. `table(Model)` is the one Table of a model in a process.
 """
 
 import functools
 
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
-from django.db.models import Model
+from django.db.models import Model, signals
 from django.db.transaction import TransactionManagementError
 
 # Names come from the model's meta, quoted by the database's own rules; values are always parameters.
@@ -127,10 +128,16 @@ class Table:
                 values[index] = convert(values[index], column, connection)
         return self.model.from_db(DEFAULT_DB_ALIAS, self.attnames, values)
 
+    def _refuse_save_signals(self) -> None:
+        """Writes here send no pre_save or post_save: a model that listens for them needs the ORM's save."""
+        if signals.pre_save.has_listeners(self.model) or signals.post_save.has_listeners(self.model):
+            raise TypeError(f"{self.model._meta.label}: its save signals need the ORM")
+
     def insert(self, *instances: Model) -> None:
         """INSERT the unsaved `instances` in one statement, with their fields' defaults and auto_now values."""
         if self.model._meta.pk.db_returning:  # an id the database makes: the ORM reads it back, this does not
             raise TypeError(f"{self.model._meta.label}: Table inserts need ids made in Python")
+        self._refuse_save_signals()
         if not instances:
             return
         connection = self._connection()
@@ -153,6 +160,7 @@ class Table:
     def update(self, instance: Model, fields) -> None:
         """UPDATE the instance's row with the values of `fields` (field names, as `save(update_fields=...)`
         takes them) and their auto_now values; DatabaseError when the row is gone, as the ORM's."""
+        self._refuse_save_signals()
         connection = self._connection()
         table, _columns, _converters = self._for(connection)
         meta = self.model._meta

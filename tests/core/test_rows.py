@@ -94,3 +94,11 @@ def test_inserts_of_database_made_ids_are_refused():
     assert Table(User).one(id=user.pk).username == "reader"
     with pytest.raises(TypeError):
         Table(User).insert(User(username="writer"))
+
+
+def test_writes_of_models_with_save_signals_are_refused():
+    """Table sends no signals: a model that listens for them (django-tasks' results) keeps the ORM's save."""
+    from django_tasks_db.models import DBTaskResult
+
+    with pytest.raises(TypeError):
+        Table(DBTaskResult).insert(DBTaskResult(args_kwargs={}, task_path="x", backend_name="default"))
