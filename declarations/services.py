@@ -433,13 +433,19 @@ def declaration_request_approve(
         _check_limit(request, employee)  # counted after the lock: it sees every approve committed meanwhile
         if type == Type.OFFLINE:
             documents_require(owner=request, types=request.documents)
+        request.data_to_be_signed = data
+        # Rendered before the chain's lock, which every approve takes in turn: the printout shows only
+        # the day of approval, rendered again in the rare case the wait crossed midnight.
+        printed_at = timezone.now()
+        printout = render_printout(request, person=person, employee=employee, now=printed_at)
         _lock_chain()
         now = timezone.now()  # after the chain lock: approved_at orders the chain
-        request.data_to_be_signed = data
+        if timezone.localdate(now) != timezone.localdate(printed_at):
+            printout = render_printout(request, person=person, employee=employee, now=now)
         request.seed = chain_seed(previous_seed(), data)
         request.approved_at = now
         request.is_shareable = True
-        request.printout_content = render_printout(request, person=person, employee=employee, now=now)
+        request.printout_content = printout
         _set_status(
             request,
             Status.APPROVED,

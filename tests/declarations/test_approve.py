@@ -403,3 +403,24 @@ def test_expired_request_is_409(caller, create):
     response = approve(caller, request_id)
     assert response.status_code == 409
     assert error(response)["message"] == "Declaration request is expired"
+
+
+def test_an_approve_whose_wait_for_the_chain_crosses_midnight_prints_the_day_it_was_approved(
+    caller, create, monkeypatch
+):
+    """The printout is rendered before the chain's lock; a wait past midnight renders it again."""
+    import datetime as dt
+    from types import SimpleNamespace
+
+    from django.utils import timezone
+
+    request_id = new_request(create)
+    before_midnight = dt.datetime(2030, 5, 31, 23, 59, 59, 900000, tzinfo=dt.UTC)
+    clock = iter([timezone.now(), timezone.now(), before_midnight, before_midnight + dt.timedelta(seconds=1)])
+    monkeypatch.setattr(
+        services, "timezone", SimpleNamespace(now=lambda: next(clock, timezone.now()), localdate=timezone.localdate)
+    )
+    assert approve(caller, request_id).status_code == 201
+    request = DeclarationRequest.objects.get(pk=request_id)
+    assert request.approved_at == before_midnight + dt.timedelta(seconds=1)
+    assert "Дата підтвердження: 01.06.2030" in request.printout_content
