@@ -28,7 +28,7 @@ os.environ.update(
     SMS_BACKEND="locmem",
     OTP_SEND_LIMIT="1000000",
     OTP_RESEND_COOLDOWN_SECONDS="0",
-    TASKS_BACKEND=os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+    TASKS_BACKEND=os.environ.get("TASKS_BACKEND", "core.tasks.DatabaseBackend"),
 )
 
 import django  # noqa: E402

@@ -5,8 +5,8 @@ Python time (0.7 ms for a locked read of one person, against 0.14 ms in plain SQ
 its model's column list once and keeps the model's own value conversions both ways and its fields'
 defaults, so the instances it reads and the rows it writes are the ORM's. It knows equality (`IN` for
 a list) on a model's attributes; anything else is a `where` fragment on column names whose parameters
-the caller prepares with `prep`. It sends no save signals, so it refuses to write a model that
-listens for them. `table(Model)` is the one Table of a model in a process.
+the caller prepares with `prep`. Writes send pre_save and post_save as the ORM's save does.
+`table(Model)` is the one Table of a model in a process.
 """
 
 import functools
@@ -128,22 +128,23 @@ class Table:
                 values[index] = convert(values[index], column, connection)
         return self.model.from_db(DEFAULT_DB_ALIAS, self.attnames, values)
 
-    def _refuse_save_signals(self) -> None:
-        """Writes here send no pre_save or post_save: a model that listens for them needs the ORM's save."""
-        if signals.pre_save.has_listeners(self.model) or signals.post_save.has_listeners(self.model):
-            raise TypeError(f"{self.model._meta.label}: its save signals need the ORM")
+    def _send(self, signal, instance: Model, **details) -> None:
+        """pre_save or post_save, as the ORM's save sends them (for a model that listens)."""
+        if signal.has_listeners(self.model):
+            signal.send(sender=self.model, instance=instance, raw=False, using=DEFAULT_DB_ALIAS, **details)
 
     def insert(self, *instances: Model) -> None:
-        """INSERT the unsaved `instances` in one statement, with their fields' defaults and auto_now values."""
+        """INSERT the unsaved `instances` in one statement, with their fields' defaults and auto_now values
+        (the values pre_save receivers set included)."""
         if self.model._meta.pk.db_returning:  # an id the database makes: the ORM reads it back, this does not
             raise TypeError(f"{self.model._meta.label}: Table inserts need ids made in Python")
-        self._refuse_save_signals()
         if not instances:
             return
         connection = self._connection()
         table, columns, _converters = self._for(connection)
         values = []
         for instance in instances:
+            self._send(signals.pre_save, instance, update_fields=None)
             for field in self.fields:
                 value = field.pre_save(instance, True)
                 if hasattr(value, "resolve_expression"):
@@ -156,11 +157,13 @@ class Table:
         for instance in instances:
             instance._state.adding = False
             instance._state.db = DEFAULT_DB_ALIAS
+            self._send(signals.post_save, instance, created=True, update_fields=None)
 
     def update(self, instance: Model, fields) -> None:
         """UPDATE the instance's row with the values of `fields` (field names, as `save(update_fields=...)`
         takes them) and their auto_now values; DatabaseError when the row is gone, as the ORM's."""
-        self._refuse_save_signals()
+        fields = frozenset(fields)
+        self._send(signals.pre_save, instance, update_fields=fields)
         connection = self._connection()
         table, _columns, _converters = self._for(connection)
         meta = self.model._meta
@@ -176,6 +179,7 @@ class Table:
             )
             if cursor.rowcount == 0:  # as the ORM's save(update_fields=...): the row was expected
                 raise DatabaseError(f"{meta.label} {instance.pk}: the update found no row")
+        self._send(signals.post_save, instance, created=False, update_fields=fields)
 
 
 @functools.cache

@@ -96,9 +96,23 @@ def test_inserts_of_database_made_ids_are_refused():
         Table(User).insert(User(username="writer"))
 
 
-def test_writes_of_models_with_save_signals_are_refused():
-    """Table sends no signals: a model that listens for them (django-tasks' results) keeps the ORM's save."""
-    from django_tasks_db.models import DBTaskResult
+def test_writes_send_the_save_signals_as_the_orm_does():
+    """django-tasks' results set their run_after in a pre_save receiver."""
+    from django.db.models import signals
+    from django_tasks_db.models import DBTaskResult, get_date_max
 
-    with pytest.raises(TypeError):
-        Table(DBTaskResult).insert(DBTaskResult(args_kwargs={}, task_path="x", backend_name="default"))
+    sent = []
+
+    def listen(sender, instance, created, update_fields, **kwargs):
+        sent.append((created, update_fields))
+
+    signals.post_save.connect(listen, sender=DBTaskResult)
+    try:
+        result = DBTaskResult(args_kwargs={}, task_path="x", backend_name="default", run_after=None)
+        Table(DBTaskResult).insert(result)
+        assert DBTaskResult.objects.get(pk=result.pk).run_after == get_date_max()
+        result.priority = 7
+        Table(DBTaskResult).update(result, ["priority"])
+    finally:
+        signals.post_save.disconnect(listen, sender=DBTaskResult)
+    assert sent == [(True, None), (False, frozenset({"priority"}))]

@@ -1,0 +1,30 @@
+"""core.tasks.DatabaseBackend writes the very row django-tasks-db's own backend writes."""
+
+import pytest
+from django.db.models.fields import DateTimeField
+from django_tasks_db.models import DBTaskResult
+
+from verifications.tasks import send_sms
+
+pytestmark = pytest.mark.django_db
+
+
+def test_an_enqueued_task_is_the_librarys_row(settings):
+    settings.TASKS = {
+        "default": {"BACKEND": "core.tasks.DatabaseBackend"},
+        "library": {"BACKEND": "django_tasks_db.DatabaseBackend"},
+    }
+    ours = send_sms.enqueue(sms_id="00000000-0000-0000-0000-000000000001")
+    theirs = send_sms.using(backend="library").enqueue(sms_id="00000000-0000-0000-0000-000000000001")
+
+    def row(result) -> dict:
+        stored = DBTaskResult.objects.get(pk=result.id)
+        return {
+            field.attname: getattr(stored, field.attname)
+            for field in DBTaskResult._meta.concrete_fields
+            if field.attname not in ("id", "backend_name") and not isinstance(field, DateTimeField)
+        } | {"run_after": stored.run_after}
+
+    assert row(ours) == row(theirs)
+    assert ours.status == theirs.status == "READY" and ours.backend == "default"
+    assert DBTaskResult.objects.ready().filter(pk=ours.id).exists()  # a worker will take it
