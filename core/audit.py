@@ -1,9 +1,7 @@
 """Audit events, written in the same transaction as the change they record (in plain SQL, core.rows:
 every write records some)."""
 
-import contextvars
 from collections.abc import Iterable
-from contextlib import contextmanager
 from typing import Any
 
 from django.db import models
@@ -37,44 +35,16 @@ def event_for(*, entity_type: str, entity_id, property: str, old: Any, new: Any,
     )
 
 
-_batch: contextvars.ContextVar[list | None] = contextvars.ContextVar("audit_batch", default=None)
-
-
-@contextmanager
-def batched():
-    """The events recorded inside are written together, in one statement, when the block ends without
-    an error (inside the caller's transaction, like every event). A block inside another one leaves
-    its events to the outer block."""
-    if _batch.get() is not None:
-        yield
-        return
-    events: list[Event] = []
-    token = _batch.set(events)
-    try:
-        yield
-    finally:
-        _batch.reset(token)
-    table(Event).insert(*events)
-
-
-def _write(*events: Event) -> None:
-    pending = _batch.get()
-    if pending is None:
-        table(Event).insert(*events)
-    else:
-        pending.extend(events)
-
-
 def record(*, entity: models.Model, property: str, old: Any, new: Any, actor: str) -> Event:
     event = event_for(
         entity_type=entity._meta.label_lower, entity_id=entity.pk, property=property, old=old, new=new, actor=actor
     )
-    _write(event)
+    table(Event).insert(event)
     return event
 
 
 def record_changes(*, entity: models.Model, changes: Iterable[tuple[str, Any, Any]], actor: str) -> None:
-    _write(
+    table(Event).insert(
         *(
             event_for(
                 entity_type=entity._meta.label_lower, entity_id=entity.pk, property=prop, old=old, new=new, actor=actor

@@ -9,7 +9,9 @@ the caller prepares with `prep`. Writes send pre_save and post_save as the ORM's
 `table(Model)` is the one Table of a model in a process.
 """
 
+import contextvars
 import functools
+from contextlib import contextmanager
 
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.db.models import Model, signals
@@ -135,13 +137,12 @@ class Table:
 
     def insert(self, *instances: Model) -> None:
         """INSERT the unsaved `instances` in one statement, with their fields' defaults and auto_now values
-        (the values pre_save receivers set included)."""
+        (the values pre_save receivers set included). Inside `together()`, with the block's other inserts."""
         if self.model._meta.pk.db_returning:  # an id the database makes: the ORM reads it back, this does not
             raise TypeError(f"{self.model._meta.label}: Table inserts need ids made in Python")
         if not instances:
             return
         connection = self._connection()
-        table, columns, _converters = self._for(connection)
         values = []
         for instance in instances:
             self._send(signals.pre_save, instance, update_fields=None)
@@ -150,10 +151,19 @@ class Table:
                 if hasattr(value, "resolve_expression"):
                     raise TypeError(f"{field}: an expression needs the ORM")
                 values.append(field.get_db_prep_save(value, connection))
+        pending = _together.get()
+        if pending is None:
+            _write(connection, [(self, instances, values)])
+        else:
+            pending.append((self, instances, values))
+
+    def _rows(self, connection, instances, values) -> tuple[str, list]:
+        table, columns, _converters = self._for(connection)
         row = f"({', '.join(['%s'] * len(columns))})"
-        with connection.cursor() as cursor:
-            rows = ", ".join([row] * len(instances))
-            cursor.execute(_INSERT.format(table=table, columns=", ".join(columns), rows=rows), values)
+        rows = ", ".join([row] * len(instances))
+        return _INSERT.format(table=table, columns=", ".join(columns), rows=rows), values
+
+    def _inserted(self, instances) -> None:
         for instance in instances:
             instance._state.adding = False
             instance._state.db = DEFAULT_DB_ALIAS
@@ -180,6 +190,47 @@ class Table:
             if cursor.rowcount == 0:  # as the ORM's save(update_fields=...): the row was expected
                 raise DatabaseError(f"{meta.label} {instance.pk}: the update found no row")
         self._send(signals.post_save, instance, created=False, update_fields=fields)
+
+
+_together: contextvars.ContextVar[list | None] = contextvars.ContextVar("rows_together", default=None)
+
+
+@contextmanager
+def together():
+    """The inserts made inside (of any models) go to the database together when the block ends without
+    an error: one statement on PostgreSQL (a WITH of inserts), one per table elsewhere. Inside the
+    caller's transaction; foreign keys are checked at commit, so the order does not matter, but the
+    block must not read back what it inserts. A block inside another leaves its inserts to the outer."""
+    if _together.get() is not None:
+        yield
+        return
+    pending: list = []
+    token = _together.set(pending)
+    try:
+        yield
+    finally:
+        _together.reset(token)
+    if pending:
+        _write(Table._connection(), pending)
+
+
+def _write(connection, inserts: list) -> None:
+    """The inserts of `(table, instances, values)`, the rows of one table in one VALUES list."""
+    merged: dict[Table, tuple[list, list]] = {}
+    for table_, instances, values in inserts:
+        rows, params = merged.setdefault(table_, ([], []))
+        rows += instances
+        params += values
+    statements = [table_._rows(connection, rows, params) for table_, (rows, params) in merged.items()]
+    if connection.vendor == "postgresql" and len(statements) > 1:
+        *first, (last, last_params) = statements
+        sql = "WITH " + ", ".join(f"w{n} AS ({part})" for n, (part, _params) in enumerate(first)) + " " + last
+        statements = [(sql, [value for _part, params in first for value in params] + last_params)]
+    with connection.cursor() as cursor:
+        for sql, params in statements:
+            cursor.execute(sql, params)
+    for table_, (rows, _params) in merged.items():
+        table_._inserted(rows)
 
 
 @functools.cache

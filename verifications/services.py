@@ -15,7 +15,7 @@ from core import audit
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.masking import mask_phone
 from core.models import Client
-from core.rows import table
+from core.rows import table, together
 from core.tasks import enqueue_on_commit
 from verifications import codes
 from verifications.limits import check_send_limits
@@ -113,9 +113,6 @@ def _initialize(*, phone_number: str, kind: str, owner, actor: str) -> Verificat
         created_at=now,
         updated_at=now,
     )
-    table(Verification).insert(verification)
-    audit.record(entity=verification, property="status", old=None, new=verification.status, actor=actor)
-
     sms = SmsMessage(
         verification=verification,
         phone_number_masked=mask_phone(phone_number),
@@ -125,8 +122,11 @@ def _initialize(*, phone_number: str, kind: str, owner, actor: str) -> Verificat
         created_at=now,
         updated_at=now,
     )
-    table(SmsMessage).insert(sms)
-    _enqueue_on_commit(sms.pk)
+    with together():  # the code, its event, its SMS and the SMS's task: one statement on PostgreSQL
+        table(Verification).insert(verification)
+        audit.record(entity=verification, property="status", old=None, new=verification.status, actor=actor)
+        table(SmsMessage).insert(sms)
+        _enqueue_on_commit(sms.pk)
     logger.info("verification %s issued for %s (%s)", verification.pk, sms.phone_number_masked, kind)
     return verification
 
@@ -148,9 +148,9 @@ def request_code_send(*, request, kind: str, actor: str = audit.SYSTEM, also_sav
 def request_insert(request, *, code_kind: str | None, actor: str = audit.SYSTEM) -> None:
     """Insert a new request of any flow with the event of its status; with `code_kind`, the request's
     first code is issued first, so the row goes in with it (no update after). Inside the caller's
-    transaction: the code is written before the row that keeps it, all or nothing; the events of both
-    go in together."""
-    with audit.batched():
+    transaction: the request, its code, the code's SMS and task and their events go in together, in
+    one statement on PostgreSQL (core.rows.together)."""
+    with together():
         audit.record(entity=request, property="status", old=None, new=request.status, actor=actor)
         if code_kind is not None:
             request_code_send(request=request, kind=code_kind, actor=actor)

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from core import audit
 from core.models import Event
-from core.rows import Table
+from core.rows import Table, together
 from declarations.models import DeclarationRequest
 from persons.models import AuthenticationMethod, Person
 from tests.declarations.factories import DeclarationRequestFactory, EmployeeFactory
@@ -116,3 +116,32 @@ def test_writes_send_the_save_signals_as_the_orm_does():
     finally:
         signals.post_save.disconnect(listen, sender=DBTaskResult)
     assert sent == [(True, None), (False, frozenset({"priority"}))]
+
+
+def test_inserts_together_are_one_statement_at_the_blocks_end(caller):
+    """On PostgreSQL one statement for every table (one per table elsewhere); an inner block leaves
+    its inserts to the outer one; the instances are saved once the block ends."""
+    person = PersonFactory()
+    request = DeclarationRequestFactory.build(employee=EmployeeFactory(client=caller.client), person=person)
+    with CaptureQueriesContext(connection) as queries, together():
+        audit.record(entity=person, property="a", old=None, new=1, actor="t")
+        with together():
+            audit.record_changes(entity=person, changes=[("b", 1, 2), ("c", 3, 3)], actor="t")
+            Table(DeclarationRequest).insert(request)
+        assert request._state.adding is True
+        assert not Event.objects.filter(entity_id=str(person.pk)).exists()
+    inserts = [query for query in queries.captured_queries if "INSERT" in query["sql"]]
+    assert len(inserts) == (1 if connection.vendor == "postgresql" else 2)
+    assert sorted(Event.objects.filter(entity_id=str(person.pk)).values_list("property", flat=True)) == ["a", "b"]
+    assert request._state.adding is False
+    assert fields(DeclarationRequest.objects.get(pk=request.pk)) == fields(request)
+
+
+def test_a_failed_block_inserts_nothing():
+    person = PersonFactory()
+    with pytest.raises(RuntimeError), together():
+        audit.record(entity=person, property="a", old=None, new=1, actor="t")
+        raise RuntimeError("the change failed")
+    assert not Event.objects.filter(entity_id=str(person.pk)).exists()
+    audit.record(entity=person, property="after", old=None, new=1, actor="t")  # no block left behind
+    assert Event.objects.filter(entity_id=str(person.pk), property="after").exists()
