@@ -17,8 +17,14 @@ PHONE_PATTERN = r"^\+380[0-9]{9}$"
 ADDITIONAL_PROPERTIES = _("Schema does not allow additional properties")
 
 
-def _has_children(field) -> bool:
-    return isinstance(field, serializers.BaseSerializer) or hasattr(field, "child") or hasattr(field, "child_relation")
+def _copy(field):
+    """A copy of a built field for one serializer (see FieldsBuiltOnce)."""
+    if hasattr(field, "child") or hasattr(field, "child_relation"):  # lists: the child is bound to its list
+        return copy.deepcopy(field)
+    copied = copy.copy(field)
+    if isinstance(field, FieldsBuiltOnce):  # a nested serializer builds its own fields, bound to the copy
+        copied.__dict__.pop("fields", None)
+    return copied
 
 
 class FieldsBuiltOnce:
@@ -27,9 +33,9 @@ class FieldsBuiltOnce:
     DRF builds every field for each serializer made (ModelSerializer from the model, others by deep
     copies that call each field's constructor again): nine tenths of the time a response spent
     serializing. The built fields are kept unbound; each serializer gets copies, so no two share a
-    field's binding. A field without children is copied shallowly: its settings are never changed
-    after it is built, only its binding (name, parent), which is set on the copy. A field with
-    children (a nested serializer, a list) is deep-copied, so its children are bound to it alone.
+    field's binding. A copy is shallow: a field's settings are never changed after it is built, only
+    its binding (name, parent), which is set on the copy; a nested serializer of this kind builds its
+    own fields, bound to its copy. A list is deep-copied, so its child is bound to it alone.
     """
 
     def get_fields(self):
@@ -37,9 +43,7 @@ class FieldsBuiltOnce:
         if built is None:
             built = super().get_fields()
             type(self)._built_fields = built
-        return {
-            name: copy.deepcopy(field) if _has_children(field) else copy.copy(field) for name, field in built.items()
-        }
+        return {name: _copy(field) for name, field in built.items()}
 
 
 class Serializer(FieldsBuiltOnce, serializers.Serializer):
