@@ -47,7 +47,7 @@ def test_create_otp_answers_the_seeds_shape_and_sends_the_code(
     caller, doctor, patient, django_capture_on_commit_callbacks, django_assert_max_num_queries
 ):
     # the request's own queries; the SMS task runs on commit, after them
-    with django_capture_on_commit_callbacks(execute=True), django_assert_max_num_queries(14):
+    with django_capture_on_commit_callbacks(execute=True), django_assert_max_num_queries(12):
         response = caller.post(url(patient), body(doctor), format="json")
     assert response.status_code == 201, response.json()
     data = response.json()["data"]
@@ -317,7 +317,7 @@ def test_activate_of_another_legal_entity_is_404(caller, caller_factory, patient
 
 def test_reject_a_new_or_an_active_approval(caller, caller_factory, patient, create, django_assert_max_num_queries):
     pending = create(patient)
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(7):
         response = caller.patch(url(patient, pending, "reject"))
     assert response.status_code == 200 and response.json()["data"]["status"] == "rejected"
     assert error(caller.patch(url(patient, pending, "reject"))) == (409, "Approval is not in status new or active")
