@@ -42,7 +42,7 @@ WORKERS = int(os.environ.get("BENCH_WEB_WORKERS", str(2 * (os.cpu_count() or 1) 
 PRELOAD_VERIFICATIONS = int(os.environ.get("BENCH_VERIFICATIONS", "1000000"))
 PRELOAD_PERSONS = int(os.environ.get("BENCH_PERSONS", "100000"))
 # fresh records per create scenario, phase and round; more than a scenario can use in BENCH_SECONDS
-POOL = int(os.environ.get("BENCH_POOL", str(max(500, SECONDS * 250))))
+POOL = int(os.environ.get("BENCH_POOL", str(max(500, SECONDS * 600))))
 PEER_VENV = VAR / "peer-venv"
 PEER_PORT = PORT + 1
 GUNICORN_ARGS = ["--workers", str(WORKERS), "--log-level", "warning"]
