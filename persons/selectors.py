@@ -26,9 +26,8 @@ def person_get(*, person_id) -> Person:
 def person_lock(person_id, *, status: str | None = Person.Status.ACTIVE) -> Person | None:
     """The person's row, locked until the transaction ends; None when there is none (in `status`,
     unless that is None)."""
-    if status is None:
-        return table(Person).one(id=person_id, lock=True)
-    return table(Person).one(id=person_id, status=status, lock=True)
+    only_in = {} if status is None else {"status": status}
+    return table(Person).one(id=person_id, lock=True, **only_in)
 
 
 def persons_lock(person_ids) -> dict:
