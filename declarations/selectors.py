@@ -63,8 +63,9 @@ def active_employee(*, employee_id, legal_entity_id) -> Employee | None:
     return table(Employee).one(id=employee_id, legal_entity_id=legal_entity_id, status=Employee.Status.APPROVED)
 
 
-def employee_lock(employee_id) -> Employee:
-    """The doctor's row, locked until the transaction ends (approves of one doctor take turns)."""
+def employee_lock(employee_id) -> Employee | None:
+    """The doctor's row, locked until the transaction ends (approves of one doctor take turns); None
+    when there is no such doctor."""
     return table(Employee).one(id=employee_id, lock=True)
 
 

@@ -112,7 +112,9 @@ def employee_update(*, employee_id, changes: dict, actor: str) -> Employee:
     unknown = set(changes) - set(EMPLOYEE_EDITABLE)
     if unknown:
         raise ValidationFailed(field=sorted(unknown)[0], description="Field can not be changed")
-    employee = Employee.objects.select_for_update().get(pk=employee_id)
+    employee = employee_lock(employee_id)
+    if employee is None:
+        raise NotFound("Employee not found")
     recorded = []
     for name, value in changes.items():
         attribute = "user_id" if name == "user" else name

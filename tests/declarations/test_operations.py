@@ -249,3 +249,13 @@ def test_an_employee_added_in_the_admin_goes_through_the_service(client, boss, c
     employee = Employee.objects.get(last_name="Мельник")
     assert employee.legal_entity_id == caller.client.legal_entity_id
     assert Event.objects.filter(entity_id=str(employee.pk), property="status", new_value="APPROVED").exists()
+
+
+def test_updating_a_doctor_that_does_not_exist_is_not_found(db):
+    import uuid
+
+    from core.errors import NotFound
+    from declarations.services import employee_update
+
+    with pytest.raises(NotFound):
+        employee_update(employee_id=uuid.uuid4(), changes={"first_name": "X"}, actor="test")
