@@ -18,7 +18,6 @@ from core.documents import documents_require
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.masking import mask_phone
 from core.models import Client, Job
-from core.rows import table
 from core.services import job_create
 from declarations.models import Employee
 from persons.models import AuthenticationMethod, Person
@@ -45,9 +44,9 @@ GRANTED_TO_FIELD = "granted_to.identifier.value"
 
 
 def _set_status(approval: Approval, status: str, *, actor: str, now=None) -> None:
-    audit.record(entity=approval, property="status", old=approval.status, new=status, actor=actor)
+    changes = [("status", approval.status, status)]
     approval.status, approval.updated_at, approval.updated_by = status, now or timezone.now(), actor
-    table(Approval).update(approval, ["status", "updated_at", "updated_by"])
+    audit.save_changes(approval, fields=["status", "updated_at", "updated_by"], changes=changes, actor=actor)
 
 
 def approvals_cancel(approvals, *, now, actor: str) -> int:

@@ -8,3 +8,6 @@ class CoreConfig(AppConfig):
 
     def ready(self):
         from core import checks  # noqa: F401 (registers the deploy checks)
+        from core.rows import cache_statement_conversions
+
+        cache_statement_conversions()

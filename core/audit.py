@@ -7,7 +7,7 @@ from typing import Any
 from django.db import models
 
 from core.models import Event
-from core.rows import table
+from core.rows import table, together
 
 SYSTEM = "system"
 
@@ -53,6 +53,14 @@ def record_changes(*, entity: models.Model, changes: Iterable[tuple[str, Any, An
             if old != new
         )
     )
+
+
+def save_changes(entity: models.Model, *, fields, changes: Iterable[tuple[str, Any, Any]], actor: str) -> None:
+    """Save `fields` of the (locked) `entity` with the events of its `changes`: one statement on
+    PostgreSQL (core.rows.together)."""
+    with together():
+        table(type(entity)).update(entity, fields)
+        record_changes(entity=entity, changes=changes, actor=actor)
 
 
 def _jsonable(value: Any) -> Any:

@@ -12,6 +12,7 @@ the caller prepares with `prep`. Writes send pre_save and post_save as the ORM's
 import contextvars
 import functools
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.db.models import Model, signals
@@ -21,6 +22,7 @@ from django.db.transaction import TransactionManagementError
 _SELECT = "SELECT {columns} FROM {table}"
 _INSERT = "INSERT INTO {table} ({columns}) VALUES {rows}"
 _UPDATE = "UPDATE {table} SET {assignments} WHERE {where}"
+_FOUND = "(SELECT count(*) FROM {name})"  # the rows an update in a WITH returned
 
 
 class Table:
@@ -151,11 +153,12 @@ class Table:
                 if hasattr(value, "resolve_expression"):
                     raise TypeError(f"{field}: an expression needs the ORM")
                 values.append(field.get_db_prep_save(value, connection))
+        insert = _Insert(self, instances, values)
         pending = _together.get()
         if pending is None:
-            _write(connection, [(self, instances, values)])
+            _write(connection, [insert])
         else:
-            pending.append((self, instances, values))
+            pending.append(insert)
 
     def _rows(self, connection, instances, values) -> tuple[str, list]:
         table, columns, _converters = self._for(connection)
@@ -171,7 +174,8 @@ class Table:
 
     def update(self, instance: Model, fields) -> None:
         """UPDATE the instance's row with the values of `fields` (field names, as `save(update_fields=...)`
-        takes them) and their auto_now values; DatabaseError when the row is gone, as the ORM's."""
+        takes them) and their auto_now values; DatabaseError when the row is gone, as the ORM's. Inside
+        `together()`, with the block's other writes."""
         fields = frozenset(fields)
         self._send(signals.pre_save, instance, update_fields=fields)
         connection = self._connection()
@@ -183,13 +187,39 @@ class Table:
             assignments.append(f"{connection.ops.quote_name(field.column)} = %s")
             values.append(field.get_db_prep_save(field.pre_save(instance, False), connection))
         where, key = self.conditions(**{meta.pk.attname: instance.pk})
-        with connection.cursor() as cursor:
-            cursor.execute(
-                _UPDATE.format(table=table, assignments=", ".join(assignments), where=where), [*values, *key]
-            )
-            if cursor.rowcount == 0:  # as the ORM's save(update_fields=...): the row was expected
-                raise DatabaseError(f"{meta.label} {instance.pk}: the update found no row")
-        self._send(signals.post_save, instance, created=False, update_fields=fields)
+        sql = _UPDATE.format(table=table, assignments=", ".join(assignments), where=where)
+        update = _Update(self, instance, fields, sql, [*values, *key])
+        pending = _together.get()
+        if pending is not None and any(
+            isinstance(write, _Update) and write.table.model is self.model and write.instance.pk == instance.pk
+            for write in pending
+        ):  # in one statement only one of them would apply
+            raise TypeError(f"{meta.label} {instance.pk}: one update of a row per together() block")
+        if pending is None:
+            _write(connection, [update])
+        else:
+            pending.append(update)
+
+    def _updated(self, update: "_Update", rowcount: int) -> None:
+        if rowcount == 0:  # as the ORM's save(update_fields=...): the row was expected
+            raise DatabaseError(f"{self.model._meta.label} {update.instance.pk}: the update found no row")
+        self._send(signals.post_save, update.instance, created=False, update_fields=update.fields)
+
+
+@dataclass
+class _Insert:
+    table: Table
+    instances: tuple
+    values: list
+
+
+@dataclass
+class _Update:
+    table: Table
+    instance: Model
+    fields: frozenset
+    sql: str
+    params: list
 
 
 _together: contextvars.ContextVar[list | None] = contextvars.ContextVar("rows_together", default=None)
@@ -197,10 +227,11 @@ _together: contextvars.ContextVar[list | None] = contextvars.ContextVar("rows_to
 
 @contextmanager
 def together():
-    """The inserts made inside (of any models) go to the database together when the block ends without
-    an error: one statement on PostgreSQL (a WITH of inserts), one per table elsewhere. Inside the
-    caller's transaction; foreign keys are checked at commit, so the order does not matter, but the
-    block must not read back what it inserts. A block inside another leaves its inserts to the outer."""
+    """The inserts and updates made inside (of any models) go to the database together when the block
+    ends without an error: one statement on PostgreSQL (a WITH of them), one per table and update
+    elsewhere. Inside the caller's transaction; foreign keys are checked at commit, so the order does
+    not matter, but the block must not read back, nor update, what it writes. A block inside another
+    leaves its writes to the outer."""
     if _together.get() is not None:
         yield
         return
@@ -214,23 +245,53 @@ def together():
         _write(Table._connection(), pending)
 
 
-def _write(connection, inserts: list) -> None:
-    """The inserts of `(table, instances, values)`, the rows of one table in one VALUES list."""
+def _write(connection, writes: list) -> None:
+    """The writes (`_Insert`, `_Update`): each update, and the rows of one table in one VALUES list."""
+    updates = [write for write in writes if isinstance(write, _Update)]
     merged: dict[Table, tuple[list, list]] = {}
-    for table_, instances, values in inserts:
-        rows, params = merged.setdefault(table_, ([], []))
-        rows += instances
-        params += values
-    statements = [table_._rows(connection, rows, params) for table_, (rows, params) in merged.items()]
-    if connection.vendor == "postgresql" and len(statements) > 1:
-        *first, (last, last_params) = statements
-        sql = "WITH " + ", ".join(f"w{n} AS ({part})" for n, (part, _params) in enumerate(first)) + " " + last
-        statements = [(sql, [value for _part, params in first for value in params] + last_params)]
+    for write in writes:
+        if isinstance(write, _Insert):
+            rows, params = merged.setdefault(write.table, ([], []))
+            rows += write.instances
+            params += write.values
+    statements = [(update.sql, update.params) for update in updates]
+    statements += [table_._rows(connection, rows, params) for table_, (rows, params) in merged.items()]
     with connection.cursor() as cursor:
-        for sql, params in statements:
-            cursor.execute(sql, params)
+        if connection.vendor == "postgresql" and len(statements) > 1:
+            # one statement: each update returns its row, and the statement how many each found
+            parts = [f"{sql} RETURNING 1" if n < len(updates) else sql for n, (sql, _p) in enumerate(statements)]
+            found = ", ".join(_FOUND.format(name=f"w{n}") for n in range(len(updates))) or "1"
+            cursor.execute(
+                "WITH " + ", ".join(f"w{n} AS ({part})" for n, part in enumerate(parts)) + f" SELECT {found}",
+                [value for _sql, params in statements for value in params],
+            )
+            rowcounts = cursor.fetchone()[: len(updates)]
+        else:
+            rowcounts = []
+            for sql, params in statements:
+                cursor.execute(sql, params)
+                rowcounts.append(cursor.rowcount)
+    for update, rowcount in zip(updates, rowcounts, strict=False):  # the inserts' counts are not checked
+        update.table._updated(update, rowcount)
     for table_, (rows, _params) in merged.items():
         table_._inserted(rows)
+
+
+# The largest number of parameters of a statement `together()` sends (an authentication-method
+# request's code, SMS, task and events: 71), with room.
+_LARGEST_FIXED_STATEMENT = 256
+
+
+def cache_statement_conversions() -> None:
+    """psycopg turns a statement's placeholders into PostgreSQL's on every execute (a regex over its
+    text) and keeps the result only for statements of at most 50 parameters: ORM statements with
+    ever-changing IN lists would flood its cache. `together()` sends a few fixed shapes with more,
+    whose conversion cost 0.25 ms a call; psycopg's cache (a bounded LRU) now keeps them too."""
+    try:
+        from psycopg import _queries
+    except ImportError:  # no PostgreSQL driver: nothing to tune
+        return
+    _queries.MAX_CACHED_STATEMENT_PARAMS = max(_queries.MAX_CACHED_STATEMENT_PARAMS, _LARGEST_FIXED_STATEMENT)
 
 
 @functools.cache

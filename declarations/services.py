@@ -199,8 +199,12 @@ def _set_status(
         recorded.append(("status_reason", request.status_reason, reason))
         request.status_reason = reason
     request.updated_at, request.updated_by = now, actor
-    table(DeclarationRequest).update(request, ["status", "status_reason", "updated_at", "updated_by", *fields])
-    audit.record_changes(entity=request, changes=[*recorded, *changes], actor=actor)
+    audit.save_changes(
+        request,
+        fields=["status", "status_reason", "updated_at", "updated_by", *fields],
+        changes=[*recorded, *changes],
+        actor=actor,
+    )
 
 
 def cancel_requests(*, now, actor: str, reason: str, **equal) -> int:

@@ -59,10 +59,10 @@ def _require_mergeable(person: Person) -> None:
 
 def merge_request_set_status(merge_request: MergeRequest, status: str, actor: str) -> None:
     """The status change and its event; the caller holds the request's row lock."""
-    audit.record(entity=merge_request, property="status", old=merge_request.status, new=status, actor=actor)
+    changes = [("status", merge_request.status, status)]
     merge_request.status = status
     merge_request.updated_by = actor
-    table(MergeRequest).update(merge_request, ["status", "updated_by", "updated_at"])
+    audit.save_changes(merge_request, fields=["status", "updated_by", "updated_at"], changes=changes, actor=actor)
 
 
 @transaction.atomic

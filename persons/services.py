@@ -328,8 +328,12 @@ def authentication_method_requests_cancel(*, now, actor: str, **equal) -> int:
         status=RequestStatus.NEW, order_by="created_at DESC", lock=True, **equal
     ):
         older.status, older.updated_at, older.updated_by = RequestStatus.CANCELLED, now, actor
-        table(AuthenticationMethodRequest).update(older, ["status", "updated_at", "updated_by"])
-        audit.record(entity=older, property="status", old=RequestStatus.NEW, new=RequestStatus.CANCELLED, actor=actor)
+        audit.save_changes(
+            older,
+            fields=["status", "updated_at", "updated_by"],
+            changes=[("status", RequestStatus.NEW, RequestStatus.CANCELLED)],
+            actor=actor,
+        )
         cancelled += 1
     return cancelled
 
@@ -508,6 +512,10 @@ def authentication_method_request_approve(
         _ensure_third_person_still_fits(request, person)
         _apply(request, person, now=now, actor=actor)
         request.status, request.updated_at, request.updated_by = RequestStatus.COMPLETED, now, actor
-        table(AuthenticationMethodRequest).update(request, ["status", "updated_at", "updated_by"])
-        audit.record(entity=request, property="status", old=RequestStatus.NEW, new=request.status, actor=actor)
+        audit.save_changes(
+            request,
+            fields=["status", "updated_at", "updated_by"],
+            changes=[("status", RequestStatus.NEW, request.status)],
+            actor=actor,
+        )
     return request

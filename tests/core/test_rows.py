@@ -145,3 +145,47 @@ def test_a_failed_block_inserts_nothing():
     assert not Event.objects.filter(entity_id=str(person.pk)).exists()
     audit.record(entity=person, property="after", old=None, new=1, actor="t")  # no block left behind
     assert Event.objects.filter(entity_id=str(person.pk), property="after").exists()
+
+
+def test_updates_join_the_block(caller):
+    """An update inside a block goes with the block's inserts (one statement on PostgreSQL); a row it
+    does not find fails the block, as the ORM's save does."""
+    request = DeclarationRequestFactory(employee=EmployeeFactory(client=caller.client), status="NEW")
+    request.status = "REJECTED"
+    with CaptureQueriesContext(connection) as queries:
+        audit.save_changes(request, fields=["status"], changes=[("status", "NEW", "REJECTED")], actor="t")
+    assert len(queries) == (1 if connection.vendor == "postgresql" else 2)
+    assert DeclarationRequest.objects.get(pk=request.pk).status == "REJECTED"
+    assert Event.objects.filter(entity_id=str(request.pk), property="status", new_value="REJECTED").exists()
+
+    gone = DeclarationRequestFactory.build(employee=request.employee)  # never inserted
+    with pytest.raises(DatabaseError), transaction.atomic():
+        audit.save_changes(gone, fields=["status"], changes=[("status", "NEW", "REJECTED")], actor="t")
+    assert not Event.objects.filter(entity_id=str(gone.pk)).exists()
+
+
+def test_a_row_is_updated_once_per_block(caller):
+    """In one statement only one of two updates of a row would apply: the second is refused."""
+    request = DeclarationRequestFactory(employee=EmployeeFactory(client=caller.client))
+    with pytest.raises(TypeError), together():
+        Table(DeclarationRequest).update(request, ["status"])
+        Table(DeclarationRequest).update(request, ["updated_by"])
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="psycopg's statement conversions")
+def test_a_large_fixed_write_is_converted_once(caller, monkeypatch):
+    """psycopg keeps the conversion of a write of more than its usual 50 parameters (core.apps)."""
+    from psycopg import _queries
+
+    uncached = []
+    convert = _queries._query2pg_nocache
+    monkeypatch.setattr(
+        _queries, "_query2pg_nocache", lambda query, encoding: uncached.append(query) or convert(query, encoding)
+    )
+    person = PersonFactory()
+    for _ in range(2):
+        with together():
+            for n in range(8):  # 8 events of 8 columns: 64 parameters
+                audit.record(entity=person, property=f"p{n}", old=None, new=n, actor="t")
+    assert Event.objects.filter(entity_id=str(person.pk)).count() == 16
+    assert uncached == []
