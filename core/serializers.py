@@ -1,6 +1,5 @@
 """Serializer pieces every app uses: closed schemas, phone numbers, one-time codes."""
 
-import copy
 import re
 from collections.abc import Mapping
 
@@ -18,10 +17,15 @@ ADDITIONAL_PROPERTIES = _("Schema does not allow additional properties")
 
 
 def _copy(field):
-    """A copy of a built field for one serializer (see FieldsBuiltOnce)."""
-    if hasattr(field, "child") or hasattr(field, "child_relation"):  # lists: the child is bound to its list
-        return copy.deepcopy(field)
-    copied = copy.copy(field)
+    """A copy of a built field for one serializer (see FieldsBuiltOnce): a shallow one, without calling
+    the field's constructor again as deepcopy does; a list's child is copied and bound to the copy."""
+    copied = object.__new__(type(field))
+    copied.__dict__.update(field.__dict__)
+    for name in ("child", "child_relation"):  # a list's (ListField, ListSerializer, many related fields)
+        child = field.__dict__.get(name)
+        if child is not None:  # bound by the list's constructor: its name and source come with the copy
+            copied.__dict__[name] = _copy(child)
+            copied.__dict__[name].parent = copied
     if isinstance(field, FieldsBuiltOnce):  # a nested serializer builds its own fields, bound to the copy
         copied.__dict__.pop("fields", None)
     return copied
@@ -35,7 +39,7 @@ class FieldsBuiltOnce:
     serializing. The built fields are kept unbound; each serializer gets copies, so no two share a
     field's binding. A copy is shallow: a field's settings are never changed after it is built, only
     its binding (name, parent), which is set on the copy; a nested serializer of this kind builds its
-    own fields, bound to its copy. A list is deep-copied, so its child is bound to it alone.
+    own fields, bound to its copy, and a list's child is a copy bound to the list's copy alone.
     """
 
     def get_fields(self):

@@ -36,3 +36,24 @@ def test_text_fields_still_refuse_control_characters():
     serializer = Note(data={"text": "a\x1b[2Jb"})
     assert serializer.is_valid() is False
     assert serializer.errors["text"][0].code == "format"
+
+
+def test_a_lists_child_is_bound_to_its_own_list():
+    from core.serializers import Serializer
+
+    class Item(Serializer):
+        name = serializers.CharField()
+
+    class Order(Serializer):
+        tags = serializers.ListField(child=serializers.CharField())
+        items = Item(many=True)
+
+    first, second = Order(), Order()
+    for name in ("tags", "items"):
+        mine, theirs = first.fields[name], second.fields[name]
+        assert mine.child is not theirs.child and mine.child.parent is mine and theirs.child.parent is theirs
+    assert first.fields["items"].child.fields["name"] is not second.fields["items"].child.fields["name"]
+    data = {"tags": ["a", "b"], "items": [{"name": "x"}, {"name": "y"}]}
+    assert Order(data).data == data
+    checked = Order(data={"tags": ["a", 1], "items": [{"name": "x"}, {}]})
+    assert checked.is_valid() is False and checked.errors["items"][1]["name"][0].code == "required"
