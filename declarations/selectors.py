@@ -9,6 +9,7 @@ from core.errors import NotFound
 from core.models import Client
 from core.rows import table
 from declarations.models import Declaration, DeclarationRequest, Employee
+from persons.models import Person
 
 NOT_FOUND = "Declaration request not found"
 
@@ -56,6 +57,22 @@ def employee_declaration_count(employee_id) -> int:
 
 
 # The rows every create and approve reads are read in plain SQL (core.rows): 5 times cheaper in Python.
+
+
+_PERSON_OF_REQUEST = "{person_id} = (SELECT {request_person_id} FROM {requests} WHERE {request_id} = %s)"
+
+
+def request_person_lock(request_id) -> Person | None:
+    """The person of a request, locked until the transaction ends: found and locked in one statement,
+    before the request itself (persons are locked first, in every flow); None for no such request."""
+    persons, requests = table(Person), table(DeclarationRequest)
+    where = _PERSON_OF_REQUEST.format(
+        person_id=persons.column("id"),
+        request_person_id=requests.column("person_id"),
+        requests=requests.name,
+        request_id=requests.column("id"),
+    )
+    return persons.one(where=where, params=[requests.prep("id", request_id)], lock=True)
 
 
 def active_employee(*, employee_id, legal_entity_id) -> Employee | None:

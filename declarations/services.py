@@ -31,6 +31,7 @@ from declarations.selectors import (
     employee_declaration_count,
     employee_lock,
     previous_seed,
+    request_person_lock,
 )
 from persons import rules
 from persons.models import AuthenticationMethod, Person
@@ -336,6 +337,17 @@ def _check_body(request: DeclarationRequest, verification_code: str | None) -> N
         raise ValidationFailed(field="verification_code", description=CODE_NOT_EXPECTED.format(type))
 
 
+def _check_request(request: DeclarationRequest, person: Person, verification_code: str | None) -> None:
+    """Steps 1 and 2, before anything is spent or changed: a NEW request, the body its confirmation
+    takes and, for a code, a verified person; a request without a current method cannot be approved."""
+    _require_new(request, timezone.now())
+    _check_body(request, verification_code)
+    if not request.confirmation_type or request.confirmation_type == Type.OTP:
+        _check_verified(person)
+        if not request.confirmation_type:
+            raise Conflict(NO_CURRENT_METHOD)
+
+
 def _check_verified(person: Person) -> None:
     """Step 2."""
     if person.verification_status == Person.VerificationStatus.NOT_VERIFIED:
@@ -414,21 +426,21 @@ def declaration_request_approve(
     need no lock run first, and a right code is not spent on a doomed approve. Then one transaction
     locks the person, the request, the parent declaration, the doctor (so parallel approves cannot
     exceed the limit) and the seed chain, checks everything (again, after a code) and applies it.
+    Without a code nothing runs before that transaction.
     """
-    request = declaration_request_get(request_id=request_id, client=client)
-    _require_new(request, timezone.now())
-    _check_body(request, verification_code)
-    type = request.confirmation_type
-    if not type or type == Type.OTP:
-        _check_verified(request.person)
-        if not type:
-            raise Conflict(NO_CURRENT_METHOD)
+    if verification_code is not None:
+        request = declaration_request_get(request_id=request_id, client=client)
+        _check_request(request, request.person, verification_code)
         _check_limit(request, request.employee)
         verification_confirm(verification_id=request.verification_id, code=verification_code, actor=actor)
     with transaction.atomic():
-        person = person_lock(request.person_id, status=None)
+        if verification_code is not None:
+            person = person_lock(request.person_id, status=None)
+        else:  # nothing checked yet: the request's person is found by the lock itself
+            person = request_person_lock(request_id)
         request = declaration_request_get(request_id=request_id, client=client, lock=True)
-        _require_new(request, timezone.now())
+        _check_request(request, person, verification_code)
+        type = request.confirmation_type
         ensure_confirmation_still_valid(person=person, current=request.authentication_method_current)
         _check_verified(person)
         data = dict(request.data_to_be_signed)
