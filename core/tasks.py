@@ -4,6 +4,7 @@ import logging
 
 import django_tasks_db.backend
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, router, transaction
+from django.tasks.signals import task_enqueued
 from django_tasks_db.compat import normalize_json
 
 from core.rows import table
@@ -18,6 +19,13 @@ class DatabaseBackend(django_tasks_db.backend.DatabaseBackend):
     request's Python time. The row is the library's own (its model, defaults and pre_save receiver);
     its workers run it as any other.
     """
+
+    def enqueue(self, task, args, kwargs):
+        """The library's enqueue, with the task's result built once instead of twice (30 µs each)."""
+        self.validate_task(task)
+        task_result = self._task_to_db_task(task, args, kwargs).task_result
+        task_enqueued.send(type(self), task_result=task_result)
+        return task_result
 
     def _task_to_db_task(self, task, args, kwargs):
         from django_tasks_db.models import DBTaskResult

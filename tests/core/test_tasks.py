@@ -28,3 +28,22 @@ def test_an_enqueued_task_is_the_librarys_row(settings):
     assert row(ours) == row(theirs)
     assert ours.status == theirs.status == "READY" and ours.backend == "default"
     assert DBTaskResult.objects.ready().filter(pk=ours.id).exists()  # a worker will take it
+
+
+def test_an_enqueue_announces_its_result_as_the_librarys_does(settings):
+    """task_enqueued goes out once, with the result the enqueue returns."""
+    from django.tasks.signals import task_enqueued
+
+    settings.TASKS = {"default": {"BACKEND": "core.tasks.DatabaseBackend"}}
+    announced = []
+
+    def listen(sender, task_result, **kwargs):
+        announced.append(task_result)
+
+    task_enqueued.connect(listen)
+    try:
+        result = send_sms.enqueue(sms_id="00000000-0000-0000-0000-000000000002")
+    finally:
+        task_enqueued.disconnect(listen)
+    assert [announced_result.id for announced_result in announced] == [result.id]
+    assert result.kwargs == {"sms_id": "00000000-0000-0000-0000-000000000002"}
