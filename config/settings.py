@@ -252,8 +252,6 @@ TASK_RUNNING_LEASE_SECONDS = env.int("TASK_RUNNING_LEASE_SECONDS", default=900)
 # `cleanup` deletes finished jobs and finished task results older than these
 JOB_RETENTION_DAYS = env.int("JOB_RETENTION_DAYS", default=7)
 TASK_RESULT_RETENTION_DAYS = env.int("TASK_RESULT_RETENTION_DAYS", default=7)
-# tests only: every job sleeps this long holding its lock (so a test can kill its worker midway)
-TEST_JOB_DELAY_SECONDS = env.float("TEST_JOB_DELAY_SECONDS", default=0.0)
 # `manage.py db_worker` (core's) waits out a database outage: first retry after this, doubling up to the max.
 DB_WORKER_BACKOFF_SECONDS = env.float("DB_WORKER_BACKOFF_SECONDS", default=0.5)
 DB_WORKER_BACKOFF_MAX_SECONDS = env.float("DB_WORKER_BACKOFF_MAX_SECONDS", default=30.0)

@@ -2,7 +2,6 @@
 
 import logging
 import secrets
-import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -144,8 +143,6 @@ def job_run(*, job_id, run: Callable[[Job], tuple[int, object]]) -> str:
         job = Job.objects.select_for_update(of=("self",)).select_related("client").filter(pk=job_id).first()
         if job is None or job.status != Job.Status.PENDING:
             return "ALREADY_DONE" if job is not None else "MISSING"
-        if settings.TEST_JOB_DELAY_SECONDS:  # tests only: a job long enough to kill its worker midway
-            time.sleep(settings.TEST_JOB_DELAY_SECONDS)
         try:
             with transaction.atomic():
                 status_code, response_data = run(job)

@@ -39,13 +39,18 @@ def run_worker(outbox, *, timeout: float = 120, **env) -> subprocess.CompletedPr
     )
 
 
-def start_worker(outbox, *, batch: bool = False, worker_id: str = "worker", **env) -> subprocess.Popen:
-    """A worker in the background (polling every 0.1 s unless `batch`); the caller stops it.
+def start_worker(
+    outbox, *, batch: bool = False, worker_id: str = "worker", job_delay: float = 0, **env
+) -> subprocess.Popen:
+    """A worker in the background (polling every 0.1 s unless `batch`, each job `job_delay` seconds
+    longer: tests.slow_jobs); the caller stops it.
 
     Its output goes to `<worker_id>.log` beside the outbox (a pipe nobody reads could fill up and
     stall it); `worker_log(worker)` reads it.
     """
     command = [*COMMAND, "--interval", "0.1", "--worker-id", worker_id] + (["--batch"] if batch else [])
+    if job_delay:
+        command = [sys.executable, "-m", "tests.slow_jobs", str(job_delay), *command[2:]]
     log_path = outbox.parent / f"{worker_id}.log"
     with open(log_path, "w") as log:
         worker = subprocess.Popen(

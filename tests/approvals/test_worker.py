@@ -102,10 +102,7 @@ def test_fifty_jobs_and_two_workers_each_job_processed_exactly_once(caller, data
         for a in approvals
     ]
     # a short pause in each job, so both workers are busy at once
-    workers = [
-        start_worker(outbox, batch=True, worker_id=f"worker-{n}", TEST_JOB_DELAY_SECONDS=0.05, **RELAXED)
-        for n in range(2)
-    ]
+    workers = [start_worker(outbox, batch=True, worker_id=f"worker-{n}", job_delay=0.05, **RELAXED) for n in range(2)]
     for worker in workers:
         assert worker.wait(timeout=60) == 0, worker_log(worker)
 
@@ -126,7 +123,7 @@ def test_a_worker_killed_mid_job_leaves_it_for_the_next_after_the_lease(caller, 
     job = services.approval_resend_start(
         patient_id=approval.patient_id, approval_id=approval.pk, client=caller.client, actor="test"
     )
-    doomed = start_worker(outbox, worker_id="doomed", TEST_JOB_DELAY_SECONDS=60, **RELAXED)
+    doomed = start_worker(outbox, worker_id="doomed", job_delay=60, **RELAXED)
     try:
         task = wait_for(lambda: DBTaskResult.objects.filter(task_path=JOB_TASK, status="RUNNING").first())
         time.sleep(1)  # inside the job now: its row locked, the sleep holding it
