@@ -57,3 +57,29 @@ def test_a_lists_child_is_bound_to_its_own_list():
     assert Order(data).data == data
     checked = Order(data={"tags": ["a", 1], "items": [{"name": "x"}, {}]})
     assert checked.is_valid() is False and checked.errors["items"][1]["name"][0].code == "required"
+
+
+def test_validations_that_share_fields_keep_their_answers_apart():
+    """`validated` lends every serializer of a class the same bound fields: each answer and each
+    error is still its own body's."""
+    import pytest
+    from rest_framework.exceptions import ValidationError
+
+    from core.serializers import validated
+
+    def body(phone):
+        return {"action": "INSERT", "authentication_method": {"type": "OTP", "phone_number": phone}}
+
+    first = validated(AuthenticationMethodRequestCreateSerializer, body("+380501234567"))
+    with pytest.raises(ValidationError) as wrong_phone:
+        validated(AuthenticationMethodRequestCreateSerializer, body("12"))
+    with pytest.raises(ValidationError) as unknown:
+        validated(AuthenticationMethodRequestCreateSerializer, {**body("+380501234567"), "extra": 1})
+    second = validated(AuthenticationMethodRequestCreateSerializer, body("+380507654321"))
+    assert first["authentication_method"]["phone_number"] == "+380501234567"
+    assert second["authentication_method"]["phone_number"] == "+380507654321"
+    assert set(wrong_phone.value.detail["authentication_method"]) == {"phone_number"}
+    assert set(unknown.value.detail) == {"extra"}
+    with pytest.raises(ValidationError) as nothing:
+        validated(AuthenticationMethodRequestCreateSerializer, None)
+    assert nothing.value.detail["non_field_errors"][0].code == "null"
