@@ -29,9 +29,9 @@ from declarations.selectors import (
     chain_head_lock,
     declaration_limit,
     declaration_request_get,
+    declaration_request_lock,
     employee_declaration_count,
     employee_lock,
-    request_person_lock,
 )
 from persons import rules
 from persons.models import AuthenticationMethod, Person
@@ -429,11 +429,7 @@ def declaration_request_approve(
         _check_limit(request, request.employee)
         verification_confirm(verification_id=request.verification_id, code=verification_code, actor=actor)
     with transaction.atomic():
-        if verification_code is not None:
-            person = person_lock(request.person_id, status=None)
-        else:  # nothing checked yet: the request's person is found by the lock itself
-            person = request_person_lock(request_id)
-        request = declaration_request_get(request_id=request_id, client=client, lock=True)
+        person, request = declaration_request_lock(request_id=request_id, client=client)
         _check_request(request, person, verification_code)
         type = request.confirmation_type
         ensure_confirmation_still_valid(person=person, current=request.authentication_method_current)

@@ -68,7 +68,7 @@ def assert_unchanged(request_id, before):
 
 def test_otp_approve_is_201_with_the_approved_request(caller, doctor, create, django_assert_max_num_queries):
     request_id, code = otp_request(create)
-    with django_assert_max_num_queries(21):
+    with django_assert_max_num_queries(20):
         response = approve(caller, request_id, {"verification_code": int(code)})
     assert response.status_code == 201
     data = response.json()["data"]
@@ -116,11 +116,11 @@ def test_offline_approve_after_the_upload(caller, create):
 
 
 def test_an_approve_without_a_code_checks_once_under_the_locks(caller, create, django_assert_max_num_queries):
-    """No code to spend, so no unlocked checks first: the token, then one transaction (the person by the
-    request, the request, methods, doctor, count, the chain's head, then the request, its events and the
-    new head in one statement on PostgreSQL (three elsewhere), with BEGIN and COMMIT)."""
+    """No code to spend, so no unlocked checks first: the token, then one transaction (the request with
+    its person, methods, doctor, count, the chain's head, then the request, its events and the new head
+    in one statement on PostgreSQL (three elsewhere), with BEGIN and COMMIT)."""
     request_id = new_request(create, "NA")
-    with django_assert_max_num_queries(10 if connection.vendor == "postgresql" else 12):
+    with django_assert_max_num_queries(9 if connection.vendor == "postgresql" else 11):
         assert approve(caller, request_id).status_code == 201
 
 
