@@ -136,6 +136,8 @@ class DeclarationRequest(ConfirmedRequest):
             models.Index(
                 fields=["expires_at"], condition=Q(status__in=["NEW", "APPROVED"]), name="decl_request_open_expiry"
             ),
+            # the head of the seed chain: the latest approved request
+            models.Index(fields=["-approved_at"], condition=Q(approved_at__isnull=False), name="decl_request_chain"),
         ]
 
     def __str__(self):
@@ -144,21 +146,3 @@ class DeclarationRequest(ConfirmedRequest):
     @property
     def confirmation_type(self) -> str | None:
         return self.authentication_method_current.get("type")
-
-
-class SeedChain(models.Model):
-    """The head of the seed chain: the seed of the latest approved request, in the one row every approve
-    locks in turn (its lock orders the chain; its value is the previous seed the next approve chains to)."""
-
-    HEAD = 1
-
-    id = models.PositiveSmallIntegerField(primary_key=True, default=HEAD, editable=False)
-    seed = models.CharField(max_length=64, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        verbose_name = _("seed chain")
-        verbose_name_plural = _("seed chain")
-
-    def __str__(self):
-        return self.seed or "(empty)"

@@ -8,7 +8,7 @@ from django.db.models.functions import Coalesce
 from core.errors import NotFound
 from core.models import Client
 from core.rows import table
-from declarations.models import Declaration, DeclarationRequest, Employee, SeedChain
+from declarations.models import Declaration, DeclarationRequest, Employee
 from persons.models import Person
 
 NOT_FOUND = "Declaration request not found"
@@ -125,13 +125,12 @@ def declaration_request_get(*, request_id, client: Client | None, lock: bool = F
     return request
 
 
-def chain_head_lock() -> SeedChain:
-    """The head of the seed chain, locked until the transaction ends: approves chain one at a time, and
-    a wait for the lock ends with the head as the approve before left it. A database emptied since its
-    migration (tests flush theirs) gets its head back, from its latest approved request."""
-    head = table(SeedChain).one(id=SeedChain.HEAD, lock=True)
-    if head is None:
-        latest = DeclarationRequest.objects.filter(approved_at__isnull=False).order_by("-approved_at").first()
-        SeedChain.objects.get_or_create(id=SeedChain.HEAD, defaults={"seed": latest.seed if latest else ""})
-        head = table(SeedChain).one(id=SeedChain.HEAD, lock=True)
-    return head
+_CHAIN_HEAD = "SELECT seed FROM {requests} WHERE approved_at IS NOT NULL ORDER BY approved_at DESC LIMIT 1"
+
+
+def previous_seed() -> str:
+    """The seed of the latest approved request: the head of the chain ("" before the first)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_CHAIN_HEAD.format(requests=table(DeclarationRequest).name))
+        head = cursor.fetchone()
+    return head[0] if head else ""
