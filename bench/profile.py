@@ -2,6 +2,8 @@
 --profile the top of a pyinstrument profile.
 
     DATABASE_URL=postgres://... .venv/bin/python bench/profile.py [SCENARIO ...] [--calls N] [--sql] [--profile]
+    DATABASE_URL=postgres://... valgrind --tool=callgrind --instr-atstart=no \
+        .venv/bin/python bench/profile.py SCENARIO --calls 40 --instructions   # "I refs" / 40
 
 Runs each scenario's request through Django's test client (the whole stack but gunicorn) against the
 database of DATABASE_URL, after `python bench/fixtures.py base` has run there (`make bench` leaves
@@ -12,6 +14,7 @@ machine). Needs pyinstrument (requirements-bench.txt).
 
 import argparse
 import os
+import subprocess
 import sys
 import time
 import uuid
@@ -68,12 +71,24 @@ def backend_cpu_seconds() -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def counting(wanted: bool, state: str) -> None:
+    """Callgrind's instruction count on or off for this process (`--instructions`): its total, divided
+    by --calls, is the instructions per call, a measure the shared machine's noise does not move."""
+    if wanted:
+        subprocess.run(["callgrind_control", "--instr", state, str(os.getpid())], check=True, capture_output=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("scenarios", nargs="*", default=["floor", "initialize"], help="floor, initialize, ...")
     parser.add_argument("--calls", type=int, default=200)
     parser.add_argument("--sql", action="store_true", help="print the statements of one call")
     parser.add_argument("--profile", action="store_true", help="print where the time goes (pyinstrument)")
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="under valgrind --tool=callgrind --instr-atstart=no: count only the measured calls",
+    )
     args = parser.parse_args()
 
     api_client = ApiClient.objects.get(name="bench")
@@ -139,8 +154,10 @@ def main() -> None:
                 print("  ", query["sql"][:220])
         inputs = [prepare() for _ in range(args.calls)]
         started, python_cpu, database_cpu = time.perf_counter(), time.process_time(), backend_cpu_seconds()
+        counting(args.instructions, "on")
         for prepared in inputs:
             call(prepared)
+        counting(args.instructions, "off")
         per_call = [
             (value - start) / args.calls * 1000
             for value, start in (
