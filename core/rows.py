@@ -20,6 +20,9 @@ from django.db.transaction import TransactionManagementError
 
 # Names come from the model's meta, quoted by the database's own rules; values are always parameters.
 _SELECT = "SELECT {columns} FROM {table}"
+_JOINED = (
+    "SELECT {columns}, {other_columns} FROM {table} a JOIN {other} b ON a.{column} = b.{other_column} WHERE {where}"
+)
 _INSERT = "INSERT INTO {table} ({columns}) VALUES {rows}"
 _UPDATE = "UPDATE {table} SET {assignments} WHERE {where}"
 _FOUND = "(SELECT count(*) FROM {name})"  # the rows an update in a WITH returned
@@ -121,6 +124,34 @@ class Table:
         """The first row `select(**options)` finds, or None."""
         found = self.select(limit=1, **options)
         return found[0] if found else None
+
+    def one_joined(
+        self, other: "Table", *, on: tuple[str, str], where: str, params, lock: bool = False
+    ) -> tuple[Model, Model] | None:
+        """The first row of this model (alias `a`) joined with `other` (alias `b`) on
+        `a.<on[0]> = b.<on[1]>` and matching `where` (written with those aliases), as the two instances,
+        or None. `lock` locks both rows, this one's first (FROM order is lock order)."""
+        connection = self._connection()
+        sql = _JOINED.format(
+            columns=self.columns("a"),
+            other_columns=other.columns("b"),
+            table=self.name,
+            other=other.name,
+            column=self.column(on[0]),
+            other_column=other.column(on[1]),
+            where=where,
+        )
+        if lock and connection.features.has_select_for_update:
+            if connection.get_autocommit():
+                raise TransactionManagementError("a locking select needs a transaction")
+            sql += " FOR UPDATE"
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        split = len(self.attnames)
+        return self.build(row[:split]), other.build(row[split:])
 
     def build(self, values) -> Model:
         """An instance from the model's columns as the database answered them (see `columns`)."""

@@ -59,37 +59,16 @@ def employee_declaration_count(employee_id) -> int:
 # The rows every create and approve reads are read in plain SQL (core.rows): 5 times cheaper in Python.
 
 
-# The person first, then the request: the order every flow locks them in (FROM order is lock order).
-_LOCK_WITH_PERSON = (
-    "SELECT {person_columns}, {request_columns} FROM {persons} p JOIN {requests} r"
-    " ON r.{request_person_id} = p.{person_id} WHERE {where}"
-)
-
-
 def declaration_request_lock(*, request_id, client: Client | None) -> tuple[Person, DeclarationRequest]:
-    """The request and its person, both locked until the transaction ends, in one statement; 404 as
-    `declaration_request_get`."""
+    """The request and its person, both locked until the transaction ends, in one statement (the person
+    first, the order every flow locks them in); 404 as `declaration_request_get`."""
     persons, requests = table(Person), table(DeclarationRequest)
     mine = {} if client is None else {"legal_entity_id": client.legal_entity_id}
-    where, params = requests.conditions("r", id=request_id, **mine)
-    sql = _LOCK_WITH_PERSON.format(
-        person_columns=persons.columns("p"),
-        request_columns=requests.columns("r"),
-        persons=persons.name,
-        requests=requests.name,
-        request_person_id=requests.column("person_id"),
-        person_id=persons.column("id"),
-        where=where,
-    )
-    if connection.features.has_select_for_update:
-        sql += " FOR UPDATE"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    if row is None:
+    where, params = requests.conditions("b", id=request_id, **mine)
+    found = persons.one_joined(requests, on=("id", "person_id"), where=where, params=params, lock=True)
+    if found is None:
         raise NotFound(NOT_FOUND)
-    split = len(persons.attnames)
-    return persons.build(row[:split]), requests.build(row[split:])
+    return found
 
 
 def active_employee(*, employee_id, legal_entity_id) -> Employee | None:

@@ -189,3 +189,23 @@ def test_a_large_fixed_write_is_converted_once(caller, monkeypatch):
                 audit.record(entity=person, property=f"p{n}", old=None, new=n, actor="t")
     assert Event.objects.filter(entity_id=str(person.pk)).count() == 16
     assert uncached == []
+
+
+@pytest.mark.django_db(transaction=True)  # outside the test's own transaction
+def test_a_joined_read_builds_both_instances_and_locks_only_in_a_transaction(caller):
+    request = DeclarationRequestFactory(employee=EmployeeFactory(client=caller.client))
+    persons, requests = Table(Person), Table(DeclarationRequest)
+
+    def joined(request_id, **options):
+        where, params = requests.conditions("b", id=request_id)
+        return persons.one_joined(requests, on=("id", "person_id"), where=where, params=params, **options)
+
+    person, read = joined(request.pk)
+    assert fields(person) == fields(Person.objects.get(pk=request.person_id))
+    assert fields(read) == fields(DeclarationRequest.objects.get(pk=request.pk))
+    assert joined(uuid.uuid4()) is None
+    if connection.features.has_select_for_update:
+        with pytest.raises(TransactionManagementError):
+            joined(request.pk, lock=True)
+    with transaction.atomic():
+        assert joined(request.pk, lock=True)[1].pk == request.pk
