@@ -254,22 +254,31 @@ for page in ("/admin/login/", "/api/docs/"):
 """
 
 
-def test_admin_and_docs_with_debug_off_without_collectstatic(tmp_path):
-    result = subprocess.run(
-        [sys.executable, "-c", STATIC_PROBE],
+def python_probe(code: str, tmp_path: Path, **env) -> subprocess.CompletedProcess:
+    """`code` run by a fresh Python with the real settings, its own SQLite database and `env`."""
+    return subprocess.run(
+        [sys.executable, "-c", code],
         cwd=BASE_DIR,
         env={
             "PATH": os.environ["PATH"],
             "DJANGO_SETTINGS_MODULE": "config.settings",
-            "DEBUG": "false",
-            "SECRET_KEY": STRONG_KEY,
-            "SMS_BACKEND": "http",
-            "ALLOWED_HOSTS": "testserver",
-            "SECURE_SSL_REDIRECT": "false",
             "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+            **env,
         },
         capture_output=True,
         text=True,
+    )
+
+
+def test_admin_and_docs_with_debug_off_without_collectstatic(tmp_path):
+    result = python_probe(
+        STATIC_PROBE,
+        tmp_path,
+        DEBUG="false",
+        SECRET_KEY=STRONG_KEY,
+        SMS_BACKEND="http",
+        ALLOWED_HOSTS="testserver",
+        SECURE_SSL_REDIRECT="false",
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.count(" 200") == 2
@@ -366,18 +375,7 @@ def test_a_web_process_freezes_what_startup_made(tmp_path):
         "import gc, sys, config.wsgi; views = sys.modules['persons.api'].__dict__; "
         "print(gc.get_freeze_count(), any(tracked is views for tracked in gc.get_objects()))"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", probe],
-        cwd=BASE_DIR,
-        env={
-            "PATH": os.environ["PATH"],
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            "DEBUG": "true",
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        },
-        capture_output=True,
-        text=True,
-    )
+    result = python_probe(probe, tmp_path, DEBUG="true")
     assert result.returncode == 0, result.stderr
     frozen, views_still_walked = result.stdout.split()
     assert int(frozen) > 50_000 and views_still_walked == "False"  # the views came with the URLconf, frozen
