@@ -111,10 +111,8 @@ class Table:
             sql += f" ORDER BY {order_by}"
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
-        if lock and connection.features.has_select_for_update:
-            if connection.get_autocommit():  # a lock that ends with its own statement protects nothing
-                raise TransactionManagementError("a locking select needs a transaction")
-            sql += " FOR UPDATE"
+        if lock:
+            sql += _for_update(connection)
         with connection.cursor() as cursor:
             cursor.execute(sql, [*values, *params])
             rows = cursor.fetchall()
@@ -141,10 +139,8 @@ class Table:
             other_column=other.column(on[1]),
             where=where,
         )
-        if lock and connection.features.has_select_for_update:
-            if connection.get_autocommit():
-                raise TransactionManagementError("a locking select needs a transaction")
-            sql += " FOR UPDATE"
+        if lock:
+            sql += _for_update(connection)
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             row = cursor.fetchone()
@@ -235,6 +231,15 @@ class Table:
         if rowcount == 0:  # as the ORM's save(update_fields=...): the row was expected
             raise DatabaseError(f"{self.model._meta.label} {update.instance.pk}: the update found no row")
         self._send(signals.post_save, update.instance, created=False, update_fields=update.fields)
+
+
+def _for_update(connection) -> str:
+    """The locking clause of a select, where the database has one; the ORM's rule: only in a transaction."""
+    if not connection.features.has_select_for_update:
+        return ""
+    if connection.get_autocommit():  # a lock that ends with its own statement protects nothing
+        raise TransactionManagementError("a locking select needs a transaction")
+    return " FOR UPDATE"
 
 
 @dataclass
