@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
-from django.db.models import Model, signals
+from django.db.models import Choices, Model, signals
 from django.db.transaction import TransactionManagementError
 
 # Names come from the model's meta, quoted by the database's own rules; values are always parameters.
@@ -76,16 +76,22 @@ class Table:
         return self._by_attname[attname].get_db_prep_value(value, self._connection(), prepared=False)
 
     def conditions(self, alias: str | None = None, **equal) -> tuple[str, list]:
-        """`column = %s` (or `IN` for a list or tuple) for each attribute, ANDed, with prepared parameters."""
+        """`column = %s` (or `IN` for a list or tuple) for each attribute, ANDed, with prepared parameters.
+
+        A model's choice (`status=Status.NEW`) is a constant of the code and is written into the SQL: the
+        generic plan of a prepared statement can then use a partial index on it (`WHERE status = 'NEW'`),
+        which it cannot for a parameter. That plan is made once per connection, often while a young
+        table has no statistics, and kept."""
         sql, params = [], []
         for attname, value in equal.items():
             column = f"{alias}.{self.column(attname)}" if alias else self.column(attname)
-            if isinstance(value, (list, tuple)):
-                sql.append(f"{column} IN ({', '.join(['%s'] * len(value))})")
-                params += [self.prep(attname, item) for item in value]
+            items = value if isinstance(value, (list, tuple)) else [value]
+            if all(isinstance(item, Choices) for item in items):
+                written = [_literal(item) for item in items]
             else:
-                sql.append(f"{column} = %s")
-                params.append(self.prep(attname, value))
+                written = ["%s"] * len(items)
+                params += [self.prep(attname, item) for item in items]
+            sql.append(f"{column} IN ({', '.join(written)})" if value is items else f"{column} = {written[0]}")
         return " AND ".join(sql), params
 
     def select(
@@ -99,9 +105,18 @@ class Table:
         **equal,
     ) -> list[Model]:
         """The rows whose attributes equal `equal` and that match `where`, as instances. `lock` locks them
-        (FOR UPDATE, where the database has it) and, as the ORM's, needs a transaction."""
+        (FOR UPDATE, where the database has it) and, as the ORM's, needs a transaction.
+
+        A row asked for by its primary key is found by the key alone and checked against the other
+        attributes here: on a young table every index looks alike to the planner, and a generic plan
+        made then (and kept) may walk, say, a legal entity's every request to find one."""
         connection = self._connection()
         table, columns, _converters = self._for(connection)
+        key = self.model._meta.pk.attname
+        checked = {}
+        if not isinstance(equal.get(key, []), (list, tuple)):
+            checked = {attname: value for attname, value in equal.items() if attname != key}
+            equal = {key: equal[key]}
         condition, values = self.conditions(**equal)
         conditions = [part for part in (condition, where) if part]
         sql = _SELECT.format(columns=", ".join(columns), table=table)
@@ -116,7 +131,16 @@ class Table:
         with connection.cursor() as cursor:
             cursor.execute(sql, [*values, *params])
             rows = cursor.fetchall()
-        return [self.build(row) for row in rows]
+        return [instance for instance in map(self.build, rows) if self.matches(instance, **checked)]
+
+    def matches(self, instance: Model, **equal) -> bool:
+        """Whether the instance's attributes equal `equal` (one of them, for a list), as `conditions` asks."""
+        for attname, value in equal.items():
+            field = self._by_attname[attname]
+            allowed = value if isinstance(value, (list, tuple)) else [value]
+            if getattr(instance, attname) not in [field.to_python(item) for item in allowed]:
+                return False
+        return True
 
     def one(self, **options) -> Model | None:
         """The first row `select(**options)` finds, or None."""
@@ -231,6 +255,13 @@ class Table:
         if rowcount == 0:  # as the ORM's save(update_fields=...): the row was expected
             raise DatabaseError(f"{self.model._meta.label} {update.instance.pk}: the update found no row")
         self._send(signals.post_save, update.instance, created=False, update_fields=update.fields)
+
+
+def _literal(choice: Choices) -> str:
+    """A choice as an SQL literal: an integer, or a string quoted by the SQL standard's rule."""
+    if isinstance(choice.value, int):
+        return str(int(choice.value))
+    return "'" + str(choice.value).replace("'", "''") + "'"
 
 
 def _for_update(connection) -> str:

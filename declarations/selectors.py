@@ -63,10 +63,10 @@ def declaration_request_lock(*, request_id, client: Client | None) -> tuple[Pers
     """The request and its person, both locked until the transaction ends, in one statement (the person
     first, the order every flow locks them in); 404 as `declaration_request_get`."""
     persons, requests = table(Person), table(DeclarationRequest)
-    mine = {} if client is None else {"legal_entity_id": client.legal_entity_id}
-    where, params = requests.conditions("b", id=request_id, **mine)
+    where, params = requests.conditions("b", id=request_id)  # by the key alone, as `Table.select` finds one
     found = persons.one_joined(requests, on=("id", "person_id"), where=where, params=params, lock=True)
-    if found is None:
+    mine = {} if client is None else {"legal_entity_id": client.legal_entity_id}
+    if found is None or not requests.matches(found[1], **mine):
         raise NotFound(NOT_FOUND)
     return found
 

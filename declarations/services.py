@@ -212,7 +212,7 @@ def cancel_requests(*, now, actor: str, reason: str, **equal) -> int:
     """Lock the open requests whose attributes equal `equal` and cancel each (one event per change); how many."""
     cancelled = 0
     open_statuses = list(DeclarationRequest.OPEN_STATUSES)
-    for older in table(DeclarationRequest).select(status=open_statuses, order_by="created_at DESC", lock=True, **equal):
+    for older in table(DeclarationRequest).select(status=open_statuses, lock=True, **equal):
         _set_status(older, Status.CANCELLED, now=now, actor=actor, reason=reason)
         cancelled += 1
     return cancelled

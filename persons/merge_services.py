@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from core import audit
@@ -37,6 +37,10 @@ NOT_NEW = "Merge request is not in status NEW"
 EXPIRED = "Merge request is expired"
 RESEND_NOT_ALLOWED = "Resend OTP is not allowed for this authentication method"
 EXPIRE_BATCH = 500
+# the pair as the unique index on NEW requests spells it (whichever person is the master), so that the
+# index finds it: LEAST and GREATEST on PostgreSQL, MIN and MAX on SQLite
+_PAIR = "{0}(master_person_id, merge_person_id) = %s AND {1}(master_person_id, merge_person_id) = %s"
+_PAIR_FUNCTIONS = {"postgresql": ("LEAST", "GREATEST"), "sqlite": ("MIN", "MAX")}
 
 
 def _lock(merge_request: MergeRequest) -> MergeRequest:
@@ -92,9 +96,9 @@ def merge_request_create(
     # entity's request is neither blocking nor revealed. A request past its expiry that housekeeping
     # has not reached yet does not block a new one.
     requests = table(MergeRequest)
-    pair = [requests.prep("master_person_id", person.pk) for person in (master, merge, merge, master)]
+    pair = [requests.prep("master_person_id", pk) for pk in sorted([master.pk, merge.pk])]
     for existing in requests.select(
-        where="((master_person_id = %s AND merge_person_id = %s) OR (master_person_id = %s AND merge_person_id = %s))",
+        where=_PAIR.format(*_PAIR_FUNCTIONS[connection.vendor]),
         params=pair,
         status=Status.NEW,
         legal_entity_id=client.legal_entity_id,

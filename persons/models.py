@@ -3,6 +3,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Greatest, Least
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -207,9 +208,12 @@ class MergeRequest(ConfirmedRequest):
         verbose_name_plural = _("merge requests")
         ordering = ["-created_at"]
         constraints = [
-            # one open request per pair and legal entity; other entities' requests are none of its business
+            # one open request per pair and legal entity, whichever person is the master; other entities'
+            # requests are none of its business
             models.UniqueConstraint(
-                fields=["master_person", "merge_person", "legal_entity_id"],
+                Least("master_person", "merge_person"),
+                Greatest("master_person", "merge_person"),
+                "legal_entity_id",
                 condition=Q(status="NEW"),
                 name="merge_request_one_new_per_pair",
             ),

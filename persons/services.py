@@ -324,9 +324,7 @@ def _confirming_method(person: Person, *, primary: AuthenticationMethod | None) 
 def authentication_method_requests_cancel(*, now, actor: str, **equal) -> int:
     """NEW requests whose attributes equal `equal` -> CANCELLED (rows locked, each change recorded); how many."""
     cancelled = 0
-    for older in table(AuthenticationMethodRequest).select(
-        status=RequestStatus.NEW, order_by="created_at DESC", lock=True, **equal
-    ):
+    for older in table(AuthenticationMethodRequest).select(status=RequestStatus.NEW, lock=True, **equal):
         older.status, older.updated_at, older.updated_by = RequestStatus.CANCELLED, now, actor
         audit.save_changes(
             older,

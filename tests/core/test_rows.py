@@ -47,6 +47,24 @@ def test_conditions_take_ids_as_text_lists_and_where_fragments():
     assert table.one(id=uuid.uuid4()) is None
 
 
+def test_a_choice_is_written_into_the_sql_and_a_key_alone_finds_the_row(caller):
+    """Choices are literals (a prepared statement's plan can use the partial indexes on them); a row asked
+    for by its key is found by the key alone and checked against the rest in Python, with the same answer."""
+    request = DeclarationRequestFactory(employee=EmployeeFactory(client=caller.client), status="NEW")
+    requests = Table(DeclarationRequest)
+    New, Approved = DeclarationRequest.Status.NEW, DeclarationRequest.Status.APPROVED
+    where, params = requests.conditions(status=[New, Approved], person_id=request.person_id, is_shareable=False)
+    assert where.startswith(f"{requests.column('status')} IN ('NEW', 'APPROVED') AND ")
+    assert params == [requests.prep("person_id", request.person_id), False]
+    with CaptureQueriesContext(connection) as queries:
+        assert requests.one(id=request.pk, legal_entity_id=caller.client.legal_entity_id, status=New).pk == request.pk
+        assert requests.one(id=request.pk, legal_entity_id=uuid.uuid4()) is None  # another legal entity's
+        assert requests.one(id=request.pk, status=[Approved]) is None
+        assert requests.one(id=str(request.pk), legal_entity_id=str(caller.client.legal_entity_id)) is not None
+    assert all("legal_entity_id" not in query["sql"].split("WHERE")[1] for query in queries)
+    assert requests.select(status=New, legal_entity_id=caller.client.legal_entity_id)[0].pk == request.pk
+
+
 def test_an_inserted_row_reads_back_as_written():
     """Defaults (the id, created_at) and JSON go in as the ORM's save would write them."""
     events = [

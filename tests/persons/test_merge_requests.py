@@ -6,6 +6,7 @@ import re
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.documents import storage_name
@@ -223,6 +224,11 @@ def test_one_open_request_per_pair_in_either_direction(caller, send, no_cooldown
         assert response.status_code == 409
         assert error(response)["message"] == "Merge request for these persons already exists"
     assert MergeRequest.objects.count() == 1
+    # the database holds the rule too, whichever person is the master
+    reverse = MergeRequest.objects.get()
+    reverse.pk, reverse.master_person, reverse.merge_person = None, second, first
+    with pytest.raises(IntegrityError), transaction.atomic():
+        reverse.save()
 
 
 def test_a_request_past_its_expiry_does_not_block_a_new_one(caller, send, no_cooldown):
