@@ -10,11 +10,13 @@ the caller prepares with `prep`. Writes send pre_save and post_save as the ORM's
 """
 
 import contextvars
+import datetime
 import functools
+import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, models
 from django.db.models import Choices, Model, signals
 from django.db.transaction import TransactionManagementError
 
@@ -43,8 +45,8 @@ class Table:
     def _connection():
         return connections[DEFAULT_DB_ALIAS]
 
-    def _for(self, connection) -> tuple:
-        """The quoted table, its columns and each column's converters, once per database vendor."""
+    def _for(self, connection) -> "_Shape":
+        """The model's SQL names, converters and savers on this database vendor, made once."""
         known = self._vendor.get(connection.vendor)
         if known is None:
             quote, table = connection.ops.quote_name, self.model._meta.db_table
@@ -54,26 +56,38 @@ class Table:
                 converters.append(
                     (column, connection.ops.get_db_converters(column) + column.get_db_converters(connection))
                 )
-            known = self._vendor[connection.vendor] = (quote(table), [quote(f.column) for f in self.fields], converters)
+            columns = [quote(field.column) for field in self.fields]
+            savers = [_saver(field, connection) for field in self.fields]
+            known = self._vendor[connection.vendor] = _Shape(
+                table=quote(table),
+                columns=columns,
+                column_of={field.attname: quote(field.column) for field in self.fields},
+                by_name={
+                    field.name: pair for field, pair in zip(self.fields, zip(columns, savers, strict=True), strict=True)
+                },
+                converters=converters,
+                savers=savers,
+            )
         return known
 
     @property
     def name(self) -> str:
         """The quoted table name."""
-        return self._for(self._connection())[0]
+        return self._for(self._connection()).table
 
     def column(self, attname: str) -> str:
         """The quoted column of the model's attribute `attname`."""
-        return self._connection().ops.quote_name(self._by_attname[attname].column)
+        return self._for(self._connection()).column_of[attname]
 
     def columns(self, alias: str | None = None) -> str:
         """The model's columns in the order `build` reads them, prefixed with `alias.` if given (joins)."""
-        _table, columns, _converters = self._for(self._connection())
+        columns = self._for(self._connection()).columns
         return ", ".join(f"{alias}.{column}" if alias else column for column in columns)
 
-    def prep(self, attname: str, value):
+    def prep(self, attname: str, value, connection=None):
         """`value` as the database takes it for the model's attribute `attname` (ids, datetimes on SQLite)."""
-        return self._by_attname[attname].get_db_prep_value(value, self._connection(), prepared=False)
+        connection = connection or self._connection()
+        return self._by_attname[attname].get_db_prep_value(value, connection, prepared=False)
 
     def conditions(self, alias: str | None = None, **equal) -> tuple[str, list]:
         """`column = %s` (or `IN` for a list or tuple) for each attribute, ANDed, with prepared parameters.
@@ -82,15 +96,17 @@ class Table:
         generic plan of a prepared statement can then use a partial index on it (`WHERE status = 'NEW'`),
         which it cannot for a parameter. That plan is made once per connection, often while a young
         table has no statistics, and kept."""
+        connection = self._connection()
+        column_of = self._for(connection).column_of
         sql, params = [], []
         for attname, value in equal.items():
-            column = f"{alias}.{self.column(attname)}" if alias else self.column(attname)
+            column = f"{alias}.{column_of[attname]}" if alias else column_of[attname]
             items = value if isinstance(value, (list, tuple)) else [value]
             if all(isinstance(item, Choices) for item in items):
                 written = [_literal(item) for item in items]
             else:
                 written = ["%s"] * len(items)
-                params += [self.prep(attname, item) for item in items]
+                params += [self.prep(attname, item, connection) for item in items]
             sql.append(f"{column} IN ({', '.join(written)})" if value is items else f"{column} = {written[0]}")
         return " AND ".join(sql), params
 
@@ -111,7 +127,7 @@ class Table:
         attributes here: on a young table every index looks alike to the planner, and a generic plan
         made then (and kept) may walk, say, a legal entity's every request to find one."""
         connection = self._connection()
-        table, columns, _converters = self._for(connection)
+        shape = self._for(connection)
         key = self.model._meta.pk.attname
         checked = {}
         if not isinstance(equal.get(key, []), (list, tuple)):
@@ -119,7 +135,7 @@ class Table:
             equal = {key: equal[key]}
         condition, values = self.conditions(**equal)
         conditions = [part for part in (condition, where) if part]
-        sql = _SELECT.format(columns=", ".join(columns), table=table)
+        sql = _SELECT.format(columns=", ".join(shape.columns), table=shape.table)
         if conditions:
             sql += " WHERE " + " AND ".join(conditions)
         if order_by:
@@ -131,7 +147,7 @@ class Table:
         with connection.cursor() as cursor:
             cursor.execute(sql, [*values, *params])
             rows = cursor.fetchall()
-        return [instance for instance in map(self.build, rows) if self.matches(instance, **checked)]
+        return [instance for row in rows if self.matches(instance := self.build(row, connection), **checked)]
 
     def matches(self, instance: Model, **equal) -> bool:
         """Whether the instance's attributes equal `equal` (one of them, for a list), as `conditions` asks."""
@@ -173,12 +189,11 @@ class Table:
         split = len(self.attnames)
         return self.build(row[:split]), other.build(row[split:])
 
-    def build(self, values) -> Model:
+    def build(self, values, connection=None) -> Model:
         """An instance from the model's columns as the database answered them (see `columns`)."""
-        connection = self._connection()
-        _table, _columns, converters = self._for(connection)
+        connection = connection or self._connection()
         values = list(values)
-        for index, (column, functions) in enumerate(converters):
+        for index, (column, functions) in enumerate(self._for(connection).converters):
             for convert in functions:
                 values[index] = convert(values[index], column, connection)
         return self.model.from_db(DEFAULT_DB_ALIAS, self.attnames, values)
@@ -196,14 +211,11 @@ class Table:
         if not instances:
             return
         connection = self._connection()
+        savers = self._for(connection).savers
         values = []
         for instance in instances:
             self._send(signals.pre_save, instance, update_fields=None)
-            for field in self.fields:
-                value = field.pre_save(instance, True)
-                if hasattr(value, "resolve_expression"):
-                    raise TypeError(f"{field}: an expression needs the ORM")
-                values.append(field.get_db_prep_save(value, connection))
+            values += [save(instance, True) for save in savers]
         insert = _Insert(self, instances, values)
         pending = _together.get()
         if pending is None:
@@ -212,10 +224,10 @@ class Table:
             pending.append(insert)
 
     def _rows(self, connection, instances, values) -> tuple[str, list]:
-        table, columns, _converters = self._for(connection)
-        row = f"({', '.join(['%s'] * len(columns))})"
+        shape = self._for(connection)
+        row = f"({', '.join(['%s'] * len(shape.columns))})"
         rows = ", ".join([row] * len(instances))
-        return _INSERT.format(table=table, columns=", ".join(columns), rows=rows), values
+        return _INSERT.format(table=shape.table, columns=", ".join(shape.columns), rows=rows), values
 
     def _inserted(self, instances) -> None:
         for instance in instances:
@@ -230,15 +242,15 @@ class Table:
         fields = frozenset(fields)
         self._send(signals.pre_save, instance, update_fields=fields)
         connection = self._connection()
-        table, _columns, _converters = self._for(connection)
+        shape = self._for(connection)
         meta = self.model._meta
         assignments, values = [], []
         for name in fields:
-            field = meta.get_field(name)
-            assignments.append(f"{connection.ops.quote_name(field.column)} = %s")
-            values.append(field.get_db_prep_save(field.pre_save(instance, False), connection))
+            column, save = shape.by_name[name]
+            assignments.append(f"{column} = %s")
+            values.append(save(instance, False))
         where, key = self.conditions(**{meta.pk.attname: instance.pk})
-        sql = _UPDATE.format(table=table, assignments=", ".join(assignments), where=where)
+        sql = _UPDATE.format(table=shape.table, assignments=", ".join(assignments), where=where)
         update = _Update(self, instance, fields, sql, [*values, *key])
         pending = _together.get()
         if pending is not None and any(
@@ -255,6 +267,61 @@ class Table:
         if rowcount == 0:  # as the ORM's save(update_fields=...): the row was expected
             raise DatabaseError(f"{self.model._meta.label} {update.instance.pk}: the update found no row")
         self._send(signals.post_save, update.instance, created=False, update_fields=update.fields)
+
+
+@dataclass
+class _Shape:
+    """A model's quoted names, its columns' converters (reads) and its fields' savers (writes) on one
+    database vendor."""
+
+    table: str
+    columns: list
+    column_of: dict  # attname -> quoted column
+    by_name: dict  # field name -> (quoted column, saver)
+    converters: list
+    savers: list
+
+
+def _saver(model_field, connection):
+    """`save(instance, add)`: the field's value of `instance` as the ORM's save writes it (pre_save, then
+    get_db_prep_save). A value those calls would return unchanged is written without them: they were a
+    tenth of an insert's Python time."""
+
+    def orm(instance, add):
+        value = model_field.pre_save(instance, add)
+        if hasattr(value, "resolve_expression"):
+            raise TypeError(f"{model_field}: an expression needs the ORM")
+        return model_field.get_db_prep_save(value, connection)
+
+    as_is = _written_as_is(model_field, connection)
+    if as_is is None:
+        return orm
+    attname = model_field.attname
+
+    def save(instance, add):
+        value = getattr(instance, attname)
+        return value if value is None or as_is(value) else orm(instance, add)
+
+    return save
+
+
+def _written_as_is(model_field, connection):
+    """A test of the values the ORM writes unchanged for this field, or None when it has no such values."""
+    if getattr(model_field, "auto_now", False) or getattr(model_field, "auto_now_add", False):
+        return None  # pre_save sets the value
+    if type(model_field).pre_save not in (models.Field.pre_save, models.DateTimeField.pre_save):
+        return None
+    kind = type(model_field.target_field if isinstance(model_field, models.ForeignKey) else model_field)
+    if kind in (models.CharField, models.TextField):
+        return lambda value: isinstance(value, str)  # a choice is one
+    if kind is models.BooleanField:
+        return lambda value: type(value) is bool
+    if kind is models.UUIDField and connection.features.has_native_uuid_field:
+        return lambda value: type(value) is uuid.UUID
+    if kind is models.DateTimeField and connection.vendor == "postgresql":
+        # a naive one the ORM warns about and makes aware
+        return lambda value: type(value) is datetime.datetime and value.utcoffset() is not None
+    return None  # integers too: on PostgreSQL the ORM gives them the column's exact type
 
 
 def _literal(choice: Choices) -> str:

@@ -1,7 +1,8 @@
 """core.rows.Table reads and writes what the ORM does, on both databases."""
 
 import uuid
-from datetime import timedelta
+import warnings
+from datetime import datetime, timedelta
 
 import pytest
 from django.contrib.auth.models import User
@@ -9,6 +10,7 @@ from django.db import DatabaseError, connection, transaction
 from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from core import audit
 from core.models import Event
@@ -77,6 +79,28 @@ def test_an_inserted_row_reads_back_as_written():
     for event in events:
         assert event._state.adding is False
         assert fields(Event.objects.get(pk=event.pk)) == fields(event)
+
+
+def test_a_field_is_written_as_the_orms_save_would_write_it(caller):
+    """Each field's saver gives what pre_save and get_db_prep_save give (those it skips return the value
+    unchanged), for a choice, a lazy string, an id as text and a naive datetime too."""
+    request = DeclarationRequestFactory(employee=EmployeeFactory(client=caller.client))
+    request.status = DeclarationRequest.Status.NEW
+    request.status_reason = gettext_lazy("declined")
+    request.person_id = str(request.person_id)
+    request.expires_at = datetime(2030, 1, 1, 12, 0)  # naive
+    event = audit.event_for(entity_type="t.t", entity_id=uuid.uuid4(), property="p", old=None, new=[1], actor="t")
+    for instance in (request, event, request.person):
+        table = Table(type(instance))
+        for model_field, save in zip(table.fields, table._for(connection).savers, strict=True):
+            if getattr(model_field, "auto_now", False) or getattr(model_field, "auto_now_add", False):
+                continue  # the time of the call
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # the naive datetime's
+                expected = model_field.get_db_prep_save(model_field.pre_save(instance, True), connection)
+                written = save(instance, True)
+            assert type(written) is type(expected), model_field
+            assert getattr(written, "obj", written) == getattr(expected, "obj", expected), model_field
 
 
 def test_an_update_writes_the_named_fields_only(caller):
