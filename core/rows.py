@@ -284,33 +284,34 @@ class _Shape:
 
 def _saver(model_field, connection):
     """`save(instance, add)`: the field's value of `instance` as the ORM's save writes it (pre_save, then
-    get_db_prep_save). A value those calls would return unchanged is written without them: they were a
-    tenth of an insert's Python time."""
+    get_db_prep_save). Where pre_save only reads the attribute it is read directly, and a value
+    get_db_prep_save would return unchanged is written as it is: those calls were a tenth of an insert's
+    Python time."""
+    as_is = _written_as_is(model_field, connection)
+    pre_save = type(model_field).pre_save
+    automatic = getattr(model_field, "auto_now", False) or getattr(model_field, "auto_now_add", False)
+    if pre_save is models.Field.pre_save or (pre_save is models.DateTimeField.pre_save and not automatic):
+        attname = model_field.attname
 
-    def orm(instance, add):
-        value = model_field.pre_save(instance, add)
+        def value_of(instance, add):
+            return getattr(instance, attname)
+
+    else:
+        value_of = model_field.pre_save  # an auto_now value, or a field's own
+
+    def save(instance, add):
+        value = value_of(instance, add)
+        if value is None or (as_is is not None and as_is(value)):
+            return value
         if hasattr(value, "resolve_expression"):
             raise TypeError(f"{model_field}: an expression needs the ORM")
         return model_field.get_db_prep_save(value, connection)
-
-    as_is = _written_as_is(model_field, connection)
-    if as_is is None:
-        return orm
-    attname = model_field.attname
-
-    def save(instance, add):
-        value = getattr(instance, attname)
-        return value if value is None or as_is(value) else orm(instance, add)
 
     return save
 
 
 def _written_as_is(model_field, connection):
-    """A test of the values the ORM writes unchanged for this field, or None when it has no such values."""
-    if getattr(model_field, "auto_now", False) or getattr(model_field, "auto_now_add", False):
-        return None  # pre_save sets the value
-    if type(model_field).pre_save not in (models.Field.pre_save, models.DateTimeField.pre_save):
-        return None
+    """A test of the values get_db_prep_save returns unchanged for this field, or None when there are none."""
     kind = type(model_field.target_field if isinstance(model_field, models.ForeignKey) else model_field)
     if kind in (models.CharField, models.TextField):
         return lambda value: isinstance(value, str)  # a choice is one
