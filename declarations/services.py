@@ -22,7 +22,7 @@ from core.documents import documents_require
 from core.errors import Conflict, NotFound, RequestMalformed, ValidationFailed
 from core.masking import mask_phone
 from core.models import Client
-from core.rows import table
+from core.rows import kept_cursor, table
 from declarations.models import Declaration, DeclarationRequest, Employee
 from declarations.selectors import (
     active_employee,
@@ -380,8 +380,7 @@ def _lock_chain() -> None:
     SQLite needs nothing: its IMMEDIATE transactions (config/settings.py) run one writer at a time.
     """
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", list(_CHAIN_LOCK))
+        kept_cursor().execute("SELECT pg_advisory_xact_lock(%s, %s)", list(_CHAIN_LOCK))
 
 
 def chain_seed(previous: str, data_to_be_signed: dict) -> str:

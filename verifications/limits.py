@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import connection
 
 from core.errors import TooManyRequests
+from core.rows import kept_cursor
 from verifications.models import Verification
 
 WINDOW_EXCEEDED = "Too many verification codes were requested for this phone number"
@@ -42,9 +43,9 @@ def check_send_limits(*, phone_number: str, now: datetime, client_code: tuple | 
     if client_code is not None:
         params += [Verification.Status.NEW, *client_code]
     sql = _SCAN.format(table=Verification._meta.db_table, client_code=_CLIENT_CODE if client_code else "")
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
+    cursor = kept_cursor(connection)
+    cursor.execute(sql, params)
+    rows = cursor.fetchall()
     sent = sorted(created for created in (_datetime(row[0]) for row in rows) if created > since)
     if len(sent) >= settings.OTP_SEND_LIMIT:
         raise TooManyRequests(WINDOW_EXCEEDED, retry_after=_seconds(sent[0] + window - now))

@@ -15,7 +15,7 @@ from core import audit
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.masking import mask_phone
 from core.models import Client
-from core.rows import table, together
+from core.rows import kept_cursor, table, together
 from core.tasks import enqueue_on_commit
 from verifications import codes
 from verifications.limits import check_send_limits
@@ -48,8 +48,9 @@ def _lock_phone(phone_number: str) -> None:
     transactions (config/settings.py) already run one writer at a time.
     """
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [_PHONE_LOCK_NAMESPACE, phone_number])
+        kept_cursor(connection).execute(
+            "SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [_PHONE_LOCK_NAMESPACE, phone_number]
+        )
 
 
 def _sms_body(kind: str, code: str) -> str:

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from django.contrib.auth.models import User
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from core import audit
 from core.models import Event
-from core.rows import Table, together
+from core.rows import Table, kept_cursor, together
 from declarations.models import DeclarationRequest
 from persons.models import AuthenticationMethod, Person
 from tests.declarations.factories import DeclarationRequestFactory, EmployeeFactory
@@ -251,3 +251,29 @@ def test_a_joined_read_builds_both_instances_and_locks_only_in_a_transaction(cal
             joined(request.pk, lock=True)
     with transaction.atomic():
         assert joined(request.pk, lock=True)[1].pk == request.pk
+
+
+def test_the_kept_cursor_is_djangos_wrapper_around_one_driver_cursor_per_connection():
+    """Statements share one driver cursor while the connection lasts, a new connection gets its own,
+    and the wrapper still logs queries and turns the driver's errors into Django's."""
+    first, second = kept_cursor(), kept_cursor()
+    assert first.cursor is second.cursor
+    with CaptureQueriesContext(connection) as queries:
+        kept_cursor().execute("SELECT 1")
+    assert [query["sql"] for query in queries] == ["SELECT 1"]
+    event = audit.event_for(entity_type="t.t", entity_id=uuid.uuid4(), property="p", old=None, new=None, actor="t")
+    Table(Event).insert(event)
+    twin = Event.objects.get(pk=event.pk)
+    twin._state.adding = True
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Table(Event).insert(twin)
+
+
+@pytest.mark.django_db(transaction=True)  # so that the connection may close
+def test_a_new_connection_gets_a_kept_cursor_of_its_own():
+    kept_cursor().execute("SELECT 1")
+    connection.close()
+    cursor = kept_cursor()
+    cursor.execute("SELECT 1")
+    assert cursor.fetchone()[0] == 1
+    assert cursor.cursor.connection is connection.connection
