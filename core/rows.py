@@ -301,7 +301,7 @@ def _saver(model_field, connection):
 
     def save(instance, add):
         value = value_of(instance, add)
-        if value is None or (as_is is not None and as_is(value)):
+        if as_is is not None and (value is None or as_is(value)):  # None too, for these fields only
             return value
         if hasattr(value, "resolve_expression"):
             raise TypeError(f"{model_field}: an expression needs the ORM")
