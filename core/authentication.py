@@ -22,7 +22,7 @@ def access_token_for(value: str):
     """
     tokens, clients = table(get_access_token_model()), table(get_application_model())
     where, params = tokens.conditions("a", token_checksum=hashlib.sha256(value.encode()).hexdigest())
-    found = tokens.one_joined(clients, on=("application_id", "id"), where=where, params=params)
+    found = tokens.one_joined((clients, "a.application_id", "id"), where=where, params=params)
     if found is None:
         return None
     token, client = found

@@ -22,9 +22,8 @@ from django.db.transaction import TransactionManagementError
 
 # Names come from the model's meta, quoted by the database's own rules; values are always parameters.
 _SELECT = "SELECT {columns} FROM {table}"
-_JOINED = (
-    "SELECT {columns}, {other_columns} FROM {table} a JOIN {other} b ON a.{column} = b.{other_column} WHERE {where}"
-)
+_JOIN = " JOIN {table} {alias} ON {left} = {right}"
+_ALIASES = "abcdefgh"  # of the tables of a join, in FROM order
 _INSERT = "INSERT INTO {table} ({columns}) VALUES {rows}"
 _UPDATE = "UPDATE {table} SET {assignments} WHERE {where}"
 _FOUND = "(SELECT count(*) FROM {name})"  # the rows an update in a WITH returned
@@ -163,22 +162,21 @@ class Table:
         found = self.select(limit=1, **options)
         return found[0] if found else None
 
-    def one_joined(
-        self, other: "Table", *, on: tuple[str, str], where: str, params, lock: bool = False
-    ) -> tuple[Model, Model] | None:
-        """The first row of this model (alias `a`) joined with `other` (alias `b`) on
-        `a.<on[0]> = b.<on[1]>` and matching `where` (written with those aliases), as the two instances,
-        or None. `lock` locks both rows, this one's first (FROM order is lock order)."""
+    def one_joined(self, *joins: tuple["Table", str, str], where: str, params, lock: bool = False):
+        """The first row of this model (alias `a`) joined with each `(table, "x.attname", "attname")` of
+        `joins`, which gets the next alias (`b`, `c`, ...) and joins on its attribute equal to that of
+        an earlier alias `x`, matching `where` (written with those aliases): the instances in that
+        order, or None. `lock` locks every row, in FROM order (which is lock order)."""
         connection = self._connection()
-        sql = _JOINED.format(
-            columns=self.columns("a"),
-            other_columns=other.columns("b"),
-            table=self.name,
-            other=other.name,
-            column=self.column(on[0]),
-            other_column=other.column(on[1]),
-            where=where,
-        )
+        tables = [self, *(join[0] for join in joins)]
+        aliases = _ALIASES[: len(tables)]
+        columns = ", ".join(table_.columns(alias) for table_, alias in zip(tables, aliases, strict=True))
+        sql = _SELECT.format(columns=columns, table=f"{self.name} a")
+        for alias, (other, left, right) in zip(aliases[1:], joins, strict=True):
+            left_alias, left_attname = left.split(".")
+            left_column = f"{left_alias}.{tables[aliases.index(left_alias)].column(left_attname)}"
+            sql += _JOIN.format(table=other.name, alias=alias, left=left_column, right=f"{alias}.{other.column(right)}")
+        sql += f" WHERE {where}"
         if lock:
             sql += _for_update(connection)
         cursor = kept_cursor(connection)
@@ -186,8 +184,11 @@ class Table:
         row = cursor.fetchone()
         if row is None:
             return None
-        split = len(self.attnames)
-        return self.build(row[:split], connection), other.build(row[split:], connection)
+        instances, start = [], 0
+        for table_ in tables:
+            instances.append(table_.build(row[start : start + len(table_.attnames)], connection))
+            start += len(table_.attnames)
+        return tuple(instances)
 
     def build(self, values, connection=None) -> Model:
         """An instance from the model's columns as the database answered them (see `columns`)."""

@@ -59,12 +59,16 @@ def employee_declaration_count(employee_id) -> int:
 # The rows every create and approve reads are read in plain SQL (core.rows): 5 times cheaper in Python.
 
 
-def declaration_request_lock(*, request_id, client: Client | None) -> tuple[Person, DeclarationRequest]:
-    """The request and its person, both locked until the transaction ends, in one statement (the person
-    first, the order every flow locks them in); 404 as `declaration_request_get`."""
-    persons, requests = table(Person), table(DeclarationRequest)
+def declaration_request_lock(*, request_id, client: Client | None) -> tuple[Person, DeclarationRequest, Employee]:
+    """The request with its person and its doctor, all locked until the transaction ends, in one statement
+    (the person first, then the request, then the doctor: the order every flow locks them in); 404 as
+    `declaration_request_get`. Approves of one doctor take turns, so each counts the doctor's
+    declarations after the last one committed."""
+    persons, requests, employees = table(Person), table(DeclarationRequest), table(Employee)
     where, params = requests.conditions("b", id=request_id)  # by the key alone, as `Table.select` finds one
-    found = persons.one_joined(requests, on=("id", "person_id"), where=where, params=params, lock=True)
+    found = persons.one_joined(
+        (requests, "a.id", "person_id"), (employees, "b.employee_id", "id"), where=where, params=params, lock=True
+    )
     mine = {} if client is None else {"legal_entity_id": client.legal_entity_id}
     if found is None or not requests.matches(found[1], **mine):
         raise NotFound(NOT_FOUND)
@@ -77,8 +81,8 @@ def active_employee(*, employee_id, legal_entity_id) -> Employee | None:
 
 
 def employee_lock(employee_id) -> Employee | None:
-    """The doctor's row, locked until the transaction ends (approves of one doctor take turns); None
-    when there is no such doctor."""
+    """The doctor's row, locked until the transaction ends (a change takes its turn with the doctor's
+    approves, which lock it with their request); None when there is no such doctor."""
     return table(Employee).one(id=employee_id, lock=True)
 
 

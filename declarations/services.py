@@ -440,7 +440,7 @@ def declaration_request_approve(
         _check_limit(request, request.employee)
         verification_confirm(verification_id=request.verification_id, code=verification_code, actor=actor)
     with transaction.atomic():
-        person, request = declaration_request_lock(request_id=request_id, client=client)
+        person, request, employee = declaration_request_lock(request_id=request_id, client=client)
         _check_request(request, person, verification_code)
         type = request.confirmation_type
         ensure_confirmation_still_valid(person=person, current=request.authentication_method_current)
@@ -449,8 +449,7 @@ def declaration_request_approve(
         if type == Type.NA and _active_parent(request, lock=True) is not None:
             data["patient_signed"] = None
             data["process_disclosure_data_consent"] = None
-        employee = employee_lock(request.employee_id)
-        _check_limit(request, employee)  # counted after the lock: it sees every approve committed meanwhile
+        _check_limit(request, employee)  # counted after the doctor's lock: it sees every approve committed meanwhile
         if type == Type.OFFLINE:
             documents_require(owner=request, types=request.documents)
         request.data_to_be_signed = data

@@ -240,7 +240,7 @@ def test_a_joined_read_builds_both_instances_and_locks_only_in_a_transaction(cal
 
     def joined(request_id, **options):
         where, params = requests.conditions("b", id=request_id)
-        return persons.one_joined(requests, on=("id", "person_id"), where=where, params=params, **options)
+        return persons.one_joined((requests, "a.id", "person_id"), where=where, params=params, **options)
 
     person, read = joined(request.pk)
     assert fields(person) == fields(Person.objects.get(pk=request.person_id))

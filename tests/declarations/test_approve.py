@@ -117,10 +117,10 @@ def test_offline_approve_after_the_upload(caller, create):
 
 def test_an_approve_without_a_code_checks_once_under_the_locks(caller, create, django_assert_max_num_queries):
     """No code to spend, so no unlocked checks first: the token, then one transaction (the request with
-    its person, methods, doctor, count, chain lock, seed, the update with its events (two statements but
-    on PostgreSQL), with BEGIN and COMMIT)."""
+    its person and doctor, methods, count, chain lock, seed, the update with its events (two statements
+    but on PostgreSQL), with BEGIN and COMMIT)."""
     request_id = new_request(create, "NA")
-    with django_assert_max_num_queries(10 if connection.vendor == "postgresql" else 11):
+    with django_assert_max_num_queries(9 if connection.vendor == "postgresql" else 10):
         assert approve(caller, request_id).status_code == 201
 
 
