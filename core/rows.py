@@ -60,10 +60,8 @@ class Table:
             known = self._vendor[connection.vendor] = _Shape(
                 table=quote(table),
                 columns=columns,
-                column_of={field.attname: quote(field.column) for field in self.fields},
-                by_name={
-                    field.name: pair for field, pair in zip(self.fields, zip(columns, savers, strict=True), strict=True)
-                },
+                column_of=dict(zip(self.attnames, columns, strict=True)),
+                by_name={field.name: pair for field, *pair in zip(self.fields, columns, savers, strict=True)},
                 converters=converters,
                 savers=savers,
             )
