@@ -18,6 +18,7 @@ from core.documents import documents_require
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.masking import mask_phone
 from core.models import Client, Job
+from core.rows import table
 from core.services import job_create
 from declarations.models import Employee
 from persons.models import AuthenticationMethod, Person
@@ -113,7 +114,7 @@ def approval_create(
     if current["type"] == Type.NA:
         raise Conflict(NA_NOT_ALLOWED)
     now = timezone.now()
-    approval = Approval(
+    approval = table(Approval).new(
         patient=person,
         granted_resources=granted_resources,
         granted_to=employee,

@@ -25,7 +25,7 @@ def actor_of(request) -> str:
 
 def event_for(*, entity_type: str, entity_id, property: str, old: Any, new: Any, actor: str) -> Event:
     """An unsaved event: `record` saves one, bulk writers save many at once."""
-    return Event(
+    return table(Event).new(
         entity_type=entity_type,
         entity_id=str(entity_id),
         property=property,

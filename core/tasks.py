@@ -30,7 +30,7 @@ class DatabaseBackend(django_tasks_db.backend.DatabaseBackend):
     def _task_to_db_task(self, task, args, kwargs):
         from django_tasks_db.models import DBTaskResult
 
-        result = DBTaskResult(
+        result = table(DBTaskResult).new(
             id=self._get_id(),
             args_kwargs=normalize_json({"args": args, "kwargs": kwargs}),
             priority=task.priority,

@@ -248,7 +248,7 @@ def declaration_request_create(
     now = timezone.now()
     cancel_requests(person_id=person.pk, legal_entity_id=client.legal_entity_id, now=now, actor=actor, reason=REPLACED)
     declaration_id, number = uuid.uuid4(), _new_declaration_number()
-    request = DeclarationRequest(
+    request = table(DeclarationRequest).new(
         person=person,
         employee=employee,
         client=client,

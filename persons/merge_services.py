@@ -107,7 +107,7 @@ def merge_request_create(
         if existing.expires_at > now:
             raise Conflict(ALREADY_EXISTS)
         merge_request_set_status(existing, Status.EXPIRED, actor)
-    merge_request = MergeRequest(
+    merge_request = table(MergeRequest).new(
         master_person=master,
         merge_person=merge,
         authentication_method_current=current,

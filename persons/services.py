@@ -358,7 +358,7 @@ def authentication_method_request_create(
     authentication_method_requests_cancel(
         person_id=person.pk, legal_entity_id=client.legal_entity_id, now=now, actor=actor
     )
-    request = AuthenticationMethodRequest(
+    request = table(AuthenticationMethodRequest).new(
         person=person,
         action=action,
         authentication_method=requested,

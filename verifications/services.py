@@ -104,7 +104,7 @@ def _initialize(*, phone_number: str, kind: str, owner, actor: str) -> Verificat
 
     code = codes.generate_code(phone_number=phone_number, unix_time=now.timestamp())
     verification_id = uuid.uuid4()
-    verification = Verification(
+    verification = table(Verification).new(
         id=verification_id,
         phone_number=phone_number,
         kind=kind,
@@ -114,7 +114,7 @@ def _initialize(*, phone_number: str, kind: str, owner, actor: str) -> Verificat
         created_at=now,
         updated_at=now,
     )
-    sms = SmsMessage(
+    sms = table(SmsMessage).new(
         verification=verification,
         phone_number_masked=mask_phone(phone_number),
         kind=kind,

@@ -36,6 +36,48 @@ def test_a_read_row_is_the_orms_instance(caller):
     assert read.person.pk == request.person_id  # relations load lazily, as the ORM's do
 
 
+def test_a_read_row_is_built_by_the_models_constructor_when_something_listens_to_it(caller):
+    """A pre_init or post_init listener (some fields have one) sees every instance a Table reads."""
+    from django.db.models import signals
+
+    request = DeclarationRequestFactory(employee=EmployeeFactory(client=caller.client))
+    seen = []
+
+    def listen(sender, instance, **kwargs):
+        seen.append(instance.pk)
+
+    signals.post_init.connect(listen, sender=DeclarationRequest)
+    try:
+        read = Table(DeclarationRequest).one(id=request.pk)
+    finally:
+        signals.post_init.disconnect(listen, sender=DeclarationRequest)
+    assert seen == [request.pk]
+    assert fields(read) == fields(DeclarationRequest.objects.get(pk=request.pk))
+
+
+def test_a_new_instance_is_the_one_the_models_constructor_makes():
+    """Defaults (callables included) for what is not given, an id by attname, a related instance by
+    name (kept, as the ORM keeps it); unknown names and wrong relations are refused as the ORM does."""
+    person = PersonFactory(primary="")
+    made = Table(AuthenticationMethod).new(person=person, type="OTP", phone_number="+380501234567")
+    orm = AuthenticationMethod(person=person, type="OTP", phone_number="+380501234567")
+    assert fields(made).keys() == fields(orm).keys()
+    assert {**fields(made), "id": None, "started_at": None} == {**fields(orm), "id": None, "started_at": None}
+    assert made.pk != orm.pk and made.started_at is not None  # each default made anew
+    assert made._state.adding is True and made._state.db is None
+    with CaptureQueriesContext(connection) as queries:
+        assert made.person is person
+    assert len(queries) == 0
+    by_id = Table(AuthenticationMethod).new(person_id=person.pk, type="NA")
+    assert by_id.person_id == person.pk and by_id.phone_number == ""
+    with pytest.raises(TypeError, match="unexpected keyword argument 'colour'"):
+        Table(AuthenticationMethod).new(colour="red")
+    with pytest.raises(ValueError, match="must be a Person"):
+        Table(AuthenticationMethod).new(person=Event())
+    Table(AuthenticationMethod).insert(made)
+    assert AuthenticationMethod.objects.get(pk=made.pk).phone_number == "+380501234567"
+
+
 def test_conditions_take_ids_as_text_lists_and_where_fragments():
     person = PersonFactory(primary="")
     ended = AuthenticationMethodFactory(person=person, ended_at=timezone.now() - timedelta(days=1))
