@@ -61,7 +61,8 @@ class Declaration(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     person = models.ForeignKey("persons.Person", on_delete=models.PROTECT, related_name="declarations")
-    employee = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="declarations")
+    # found through declaration_employee_status, whose first column it is: no index of its own to write
+    employee = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="declarations", db_index=False)
     legal_entity_id = models.UUIDField(db_index=True)
     declaration_request = models.OneToOneField(
         "DeclarationRequest", null=True, blank=True, on_delete=models.SET_NULL, related_name="declaration"
@@ -101,8 +102,13 @@ class DeclarationRequest(ConfirmedRequest):
     OPEN_STATUSES = (Status.NEW, Status.APPROVED)
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    person = models.ForeignKey("persons.Person", on_delete=models.PROTECT, related_name="declaration_requests")
-    employee = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="declaration_requests")
+    # each found through the index on it and the status (Meta): no index of its own to write
+    person = models.ForeignKey(
+        "persons.Person", on_delete=models.PROTECT, related_name="declaration_requests", db_index=False
+    )
+    employee = models.ForeignKey(
+        Employee, on_delete=models.PROTECT, related_name="declaration_requests", db_index=False
+    )
     client = models.ForeignKey("core.Client", on_delete=models.PROTECT, related_name="declaration_requests")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.NEW)
     status_reason = models.CharField(max_length=64, blank=True)

@@ -34,8 +34,11 @@ class Verification(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     phone_number = models.CharField(max_length=13)
     kind = models.CharField(max_length=64, choices=Purpose.choices, default=Purpose.VERIFICATION)
-    # the client that asked: the owner of a `verification` code, the request's client otherwise
-    client = models.ForeignKey("core.Client", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # the client that asked: the owner of a `verification` code, the request's client otherwise; found
+    # through verification_client_phone, whose first column it is (no index of its own to write)
+    client = models.ForeignKey(
+        "core.Client", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
     code_digest = models.CharField(max_length=64, editable=False)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.NEW)
     attempts = models.PositiveSmallIntegerField(default=0)
