@@ -10,6 +10,7 @@ the caller prepares with `prep`. Writes send pre_save and post_save as the ORM's
 """
 
 import contextvars
+import dataclasses
 import datetime
 import functools
 import uuid
@@ -63,6 +64,7 @@ class Table:
             known = self._vendor[connection.vendor] = _Shape(
                 table=quote(table),
                 columns=columns,
+                listed={None: ", ".join(columns)},
                 column_of=dict(zip(self.attnames, columns, strict=True)),
                 by_name={field.name: pair for field, *pair in zip(self.fields, columns, savers, strict=True)},
                 converters=converters,
@@ -81,8 +83,10 @@ class Table:
 
     def columns(self, alias: str | None = None) -> str:
         """The model's columns in the order `build` reads them, prefixed with `alias.` if given (joins)."""
-        columns = self._for(self._connection()).columns
-        return ", ".join(f"{alias}.{column}" if alias else column for column in columns)
+        shape = self._for(self._connection())
+        if alias not in shape.listed:
+            shape.listed[alias] = ", ".join(f"{alias}.{column}" for column in shape.columns)
+        return shape.listed[alias]
 
     def prep(self, attname: str, value, connection=None):
         """`value` as the database takes it for the model's attribute `attname` (ids, datetimes on SQLite)."""
@@ -135,7 +139,7 @@ class Table:
             equal = {key: equal[key]}
         condition, values = self.conditions(**equal)
         conditions = [part for part in (condition, where) if part]
-        sql = _SELECT.format(columns=", ".join(shape.columns), table=shape.table)
+        sql = _SELECT.format(columns=shape.listed[None], table=shape.table)
         if conditions:
             sql += " WHERE " + " AND ".join(conditions)
         if order_by:
@@ -170,14 +174,18 @@ class Table:
         order, or None. `lock` locks every row, in FROM order (which is lock order)."""
         connection = self._connection()
         tables = [self, *(join[0] for join in joins)]
-        aliases = _ALIASES[: len(tables)]
-        columns = ", ".join(table_.columns(alias) for table_, alias in zip(tables, aliases, strict=True))
-        sql = _SELECT.format(columns=columns, table=f"{self.name} a")
-        for alias, (other, left, right) in zip(aliases[1:], joins, strict=True):
-            left_alias, left_attname = left.split(".")
-            left_column = f"{left_alias}.{tables[aliases.index(left_alias)].column(left_attname)}"
-            sql += _JOIN.format(table=other.name, alias=alias, left=left_column, right=f"{alias}.{other.column(right)}")
-        sql += f" WHERE {where}"
+        joined = self._for(connection).joined
+        sql = joined.get((joins, where))
+        if sql is None:  # made once per shape of join
+            aliases = _ALIASES[: len(tables)]
+            columns = ", ".join(table_.columns(alias) for table_, alias in zip(tables, aliases, strict=True))
+            sql = _SELECT.format(columns=columns, table=f"{self.name} a")
+            for alias, (other, left, right) in zip(aliases[1:], joins, strict=True):
+                left_alias, left_attname = left.split(".")
+                left_column = f"{left_alias}.{tables[aliases.index(left_alias)].column(left_attname)}"
+                right_column = f"{alias}.{other.column(right)}"
+                sql += _JOIN.format(table=other.name, alias=alias, left=left_column, right=right_column)
+            sql = joined[joins, where] = f"{sql} WHERE {where}"
         if lock:
             sql += _for_update(connection)
         cursor = kept_cursor(connection)
@@ -320,10 +328,12 @@ class _Shape:
 
     table: str
     columns: list
+    listed: dict  # alias (None: none) -> the columns, comma-separated
     column_of: dict  # attname -> quoted column
     by_name: dict  # field name -> (quoted column, saver)
     converters: list
     savers: list
+    joined: dict = dataclasses.field(default_factory=dict)  # (joins, where) -> one_joined's statement
 
 
 def _bare(model: type[Model]) -> Model:
