@@ -142,8 +142,6 @@ class DeclarationRequest(ConfirmedRequest):
             models.Index(
                 fields=["expires_at"], condition=Q(status__in=["NEW", "APPROVED"]), name="decl_request_open_expiry"
             ),
-            # the head of the seed chain: the latest approved request
-            models.Index(fields=["-approved_at"], condition=Q(approved_at__isnull=False), name="decl_request_chain"),
         ]
 
     def __str__(self):
@@ -152,3 +150,22 @@ class DeclarationRequest(ConfirmedRequest):
     @property
     def confirmation_type(self) -> str | None:
         return self.authentication_method_current.get("type")
+
+
+class ChainHead(models.Model):
+    """The head of the approved requests' seed chain, in one row: every approve locks it and reads its
+    seed in one statement (the lock waits for the approve before, whose head it then reads), chains
+    the request's seed to it and moves it there in the same transaction."""
+
+    ONLY = 1
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=ONLY, editable=False)
+    seed = models.CharField(max_length=64, blank=True)  # "" before the first approval
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("seed chain head")
+        verbose_name_plural = _("seed chain head")
+
+    def __str__(self):
+        return self.seed or "-"

@@ -8,7 +8,7 @@ from django.db.models.functions import Coalesce
 from core.errors import NotFound
 from core.models import Client
 from core.rows import kept_cursor, table
-from declarations.models import Declaration, DeclarationRequest, Employee
+from declarations.models import ChainHead, Declaration, DeclarationRequest, Employee
 from persons.models import Person
 
 NOT_FOUND = "Declaration request not found"
@@ -108,12 +108,15 @@ def declaration_request_get(*, request_id, client: Client | None, lock: bool = F
     return request
 
 
-_CHAIN_HEAD = "SELECT seed FROM {requests} WHERE approved_at IS NOT NULL ORDER BY approved_at DESC LIMIT 1"
-
-
-def previous_seed() -> str:
-    """The seed of the latest approved request: the head of the chain ("" before the first)."""
-    cursor = kept_cursor(connection)
-    cursor.execute(_CHAIN_HEAD.format(requests=table(DeclarationRequest).name))
-    head = cursor.fetchone()
-    return head[0] if head else ""
+def chain_head_lock() -> ChainHead:
+    """The seed chain's head, locked until the transaction ends, so no two approves chain to the same
+    seed (SQLite needs no lock: its IMMEDIATE transactions run one writer at a time, config/settings.py).
+    A head that is gone (a database emptied by hand) is made again from the latest approved request."""
+    head = table(ChainHead).one(id=ChainHead.ONLY, lock=True)
+    if head is None:
+        latest = DeclarationRequest.objects.filter(approved_at__isnull=False).order_by("-approved_at")
+        ChainHead.objects.get_or_create(
+            id=ChainHead.ONLY, defaults={"seed": latest.values_list("seed", flat=True).first() or ""}
+        )
+        head = table(ChainHead).one(id=ChainHead.ONLY, lock=True)
+    return head

@@ -13,7 +13,7 @@ import uuid
 from datetime import UTC, date, timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -22,16 +22,16 @@ from core.documents import documents_require
 from core.errors import Conflict, NotFound, RequestMalformed, ValidationFailed
 from core.masking import mask_phone
 from core.models import Client
-from core.rows import kept_cursor, table
-from declarations.models import Declaration, DeclarationRequest, Employee
+from core.rows import table, together
+from declarations.models import ChainHead, Declaration, DeclarationRequest, Employee
 from declarations.selectors import (
     active_employee,
+    chain_head_lock,
     declaration_limit,
     declaration_request_get,
     declaration_request_lock,
     employee_declaration_count,
     employee_lock,
-    previous_seed,
 )
 from persons import rules
 from persons.models import AuthenticationMethod, Person
@@ -65,8 +65,6 @@ DOCTOR_CONFIRMED = "doctor_confirmed"
 REPLACED = "replaced_by_newer_request"
 TERM_YEARS = 20  # an adult's declaration; a child's ends the day before they come of age
 
-# The first key of PostgreSQL's two-key advisory locks: ours, so it never collides with another app's.
-_CHAIN_LOCK = (0x0DEC, 1)
 _NUMBER_ALPHABET = "0123456789ABCEHKMPTX"  # letters that look the same in Latin and Cyrillic
 
 
@@ -374,15 +372,6 @@ def _check_limit(request: DeclarationRequest, employee: Employee) -> None:
         raise RequestMalformed(OVER_LIMIT.format(limit))
 
 
-def _lock_chain() -> None:
-    """Serialise step 5 until the transaction ends, so no two approves chain to the same seed.
-
-    SQLite needs nothing: its IMMEDIATE transactions (config/settings.py) run one writer at a time.
-    """
-    if connection.vendor == "postgresql":
-        kept_cursor().execute("SELECT pg_advisory_xact_lock(%s, %s)", list(_CHAIN_LOCK))
-
-
 def chain_seed(previous: str, data_to_be_signed: dict) -> str:
     """Step 5: SHA-256 over the previous approved request's seed and this request's data to be signed."""
     payload = json.dumps(data_to_be_signed, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
@@ -402,18 +391,24 @@ def _day(value: date) -> str:
     return value.strftime("%d.%m.%Y")
 
 
+def _full_name(someone) -> str:
+    return f"{someone.last_name} {someone.first_name} {someone.second_name}"
+
+
 def render_printout(request: DeclarationRequest, *, person: Person, employee: Employee, now) -> str:
-    """Step 7: the printout form the patient signs on paper."""
+    """Step 7: the printout form the patient signs on paper. Its context is plain text, one value a
+    line: the template finds each at its first try, where an instance's attribute takes three."""
     data = request.data_to_be_signed
     return render_to_string(
         "declarations/printout.html",
         {
-            "request": request,
-            "person": person,
-            "employee": employee,
+            "number": request.declaration_number,
+            "patient": _full_name(person),
+            "birth_date": _day(person.birth_date),
+            "tax_id": person.tax_id,
+            "doctor": _full_name(employee),
             "speciality": SPECIALITY_UK.get(employee.speciality, employee.speciality),
             "legal_entity_name": data["legal_entity"]["name"],
-            "birth_date": _day(person.birth_date),
             "start_date": _day(date.fromisoformat(data["start_date"])),
             "end_date": _day(date.fromisoformat(data["end_date"])),
             "confirmation": request.confirmation_type,
@@ -457,21 +452,24 @@ def declaration_request_approve(
         # the day of approval, rendered again in the rare case the wait crossed midnight.
         printed_at = timezone.now()
         printout = render_printout(request, person=person, employee=employee, now=printed_at)
-        _lock_chain()
+        head = chain_head_lock()
         now = timezone.now()  # after the chain lock: approved_at orders the chain
         if timezone.localdate(now) != timezone.localdate(printed_at):
             printout = render_printout(request, person=person, employee=employee, now=now)
-        request.seed = chain_seed(previous_seed(), data)
+        request.seed = chain_seed(head.seed, data)
         request.approved_at = now
         request.is_shareable = True
         request.printout_content = printout
-        _set_status(
-            request,
-            Status.APPROVED,
-            now=now,
-            actor=actor,
-            reason=DOCTOR_CONFIRMED,
-            fields=("data_to_be_signed", "seed", "approved_at", "is_shareable", "printout_content"),
-            changes=(("seed", "", request.seed), ("is_shareable", False, True)),
-        )
+        head.seed, head.updated_at = request.seed, now
+        with together():  # the request, its events and the chain's head: one statement on PostgreSQL
+            table(ChainHead).update(head, ["seed", "updated_at"])
+            _set_status(
+                request,
+                Status.APPROVED,
+                now=now,
+                actor=actor,
+                reason=DOCTOR_CONFIRMED,
+                fields=("data_to_be_signed", "seed", "approved_at", "is_shareable", "printout_content"),
+                changes=(("seed", "", request.seed), ("is_shareable", False, True)),
+            )
     return request

@@ -11,7 +11,7 @@ from django.db import connection
 from core.documents import storage_name
 from core.models import Event
 from declarations import services
-from declarations.models import Declaration, DeclarationRequest, Employee
+from declarations.models import ChainHead, Declaration, DeclarationRequest, Employee
 from declarations.selectors import employee_declaration_count, employees_with_declaration_counts
 from tests.declarations.conftest import act, error, invalid, last_code, wrong
 from tests.declarations.factories import DeclarationFactory, DeclarationRequestFactory, EmployeeFactory
@@ -117,10 +117,11 @@ def test_offline_approve_after_the_upload(caller, create):
 
 def test_an_approve_without_a_code_checks_once_under_the_locks(caller, create, django_assert_max_num_queries):
     """No code to spend, so no unlocked checks first: the token, then one transaction (the request with
-    its person and doctor, methods, count, chain lock, seed, the update with its events (two statements
-    but on PostgreSQL), with BEGIN and COMMIT)."""
+    its person and doctor, methods, count, the chain's head locked and read, the update with its events
+    and the head (three statements but on PostgreSQL), with BEGIN and COMMIT)."""
     request_id = new_request(create, "NA")
-    with django_assert_max_num_queries(9 if connection.vendor == "postgresql" else 10):
+    ChainHead.objects.get_or_create(id=ChainHead.ONLY)  # as migrations leave it (a flushed database has none)
+    with django_assert_max_num_queries(8 if connection.vendor == "postgresql" else 10):
         assert approve(caller, request_id).status_code == 201
 
 
@@ -380,6 +381,16 @@ def test_step_5_each_seed_chains_to_the_previous_approved_request(caller, create
     assert one["seed"] == sha256("", one["data_to_be_signed"])
     assert two["seed"] == sha256(one["seed"], two["data_to_be_signed"])
     assert services.chain_seed(one["seed"], two["data_to_be_signed"]) == two["seed"]
+    assert ChainHead.objects.get().seed == two["seed"]
+
+
+def test_a_chain_head_that_is_gone_is_made_again_from_the_latest_approval(caller, create):
+    first, second = new_request(create), new_request(create)
+    one = approve(caller, first).json()["data"]
+    ChainHead.objects.all().delete()
+    two = approve(caller, second).json()["data"]
+    assert two["seed"] == sha256(one["seed"], two["data_to_be_signed"])
+    assert ChainHead.objects.get().seed == two["seed"]
 
 
 # --- a failure under the lock leaves nothing ---------------------------------------------------------

@@ -2,7 +2,7 @@
 
 import pytest
 
-from declarations.models import DeclarationRequest
+from declarations.models import ChainHead, DeclarationRequest
 from declarations.services import chain_seed
 from tests.declarations.conftest import URL
 from tests.declarations.factories import DeclarationFactory, EmployeeFactory
@@ -47,3 +47,4 @@ def test_parallel_approves_of_different_requests_chain_distinct_seeds(caller):
     for request in chain:
         assert request.seed == chain_seed(previous, request.data_to_be_signed)
         previous = request.seed
+    assert ChainHead.objects.get().seed == previous
