@@ -4,8 +4,11 @@ import logging
 
 import django_tasks_db.backend
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, router, transaction
+from django.tasks import TaskResultStatus
 from django.tasks.signals import task_enqueued
+from django_tasks_db.backend import TaskResult
 from django_tasks_db.compat import normalize_json
+from django_tasks_db.utils import normalize_uuid
 
 from core.rows import table
 
@@ -21,9 +24,27 @@ class DatabaseBackend(django_tasks_db.backend.DatabaseBackend):
     """
 
     def enqueue(self, task, args, kwargs):
-        """The library's enqueue, with the task's result built once instead of twice (30 µs each)."""
+        """The library's enqueue, with the new row's result made once and from the task given: the
+        library makes it twice, each time importing the task again by its path and copying it with the
+        row's options (60 µs an enqueue)."""
         self.validate_task(task)
-        task_result = self._task_to_db_task(task, args, kwargs).task_result
+        row = self._task_to_db_task(task, args, kwargs)
+        task_result = TaskResult(
+            db_result=row,
+            task=task,
+            id=normalize_uuid(row.id),
+            status=TaskResultStatus.READY,
+            enqueued_at=row.enqueued_at,
+            started_at=None,
+            last_attempted_at=None,
+            finished_at=None,
+            args=row.args_kwargs["args"],
+            kwargs=row.args_kwargs["kwargs"],
+            backend=self.alias,
+            errors=[],
+            worker_ids=row.worker_ids,
+        )
+        object.__setattr__(task_result, "_return_value", None)  # as the library's: none until it runs
         task_enqueued.send(type(self), task_result=task_result)
         return task_result
 

@@ -27,6 +27,13 @@ def test_an_enqueued_task_is_the_librarys_row(settings):
 
     assert row(ours) == row(theirs)
     assert ours.status == theirs.status == "READY" and ours.backend == "default"
+    # the result returned is the one the library makes from the row
+    library = DBTaskResult.objects.get(pk=ours.id).task_result
+    for name in ("id", "status", "args", "kwargs", "backend", "errors", "worker_ids", "started_at", "finished_at"):
+        assert getattr(ours, name) == getattr(library, name), name
+    assert ours.enqueued_at == library.enqueued_at
+    assert ours.task.module_path == library.task.module_path and ours.task.priority == library.task.priority
+    assert (ours.task.queue_name, ours.task.run_after) == (library.task.queue_name, library.task.run_after)
     assert DBTaskResult.objects.ready().filter(pk=ours.id).exists()  # a worker will take it
 
 
