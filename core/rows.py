@@ -230,6 +230,8 @@ class Table:
                     raise ValueError(f"{self.model.__name__}.{name} must be a {relation.related_model.__name__}")
                 made[relation.attname] = None if value is None else getattr(value, relation.target_field.attname)
                 relation.set_cached_value(instance, value)
+                if relation.one_to_one and value is not None:  # as the ORM: the other side knows it too
+                    relation.remote_field.set_cached_value(value, instance)
             elif name in self._by_attname:
                 made[name] = value
             else:

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from core import audit
 from core.models import Event
 from core.rows import Table, kept_cursor, together
-from declarations.models import DeclarationRequest
+from declarations.models import Declaration, DeclarationRequest
 from persons.models import AuthenticationMethod, Person
 from tests.declarations.factories import DeclarationRequestFactory, EmployeeFactory
 from tests.persons.factories import AuthenticationMethodFactory, PersonFactory
@@ -76,6 +76,19 @@ def test_a_new_instance_is_the_one_the_models_constructor_makes():
         Table(AuthenticationMethod).new(person=Event())
     Table(AuthenticationMethod).insert(made)
     assert AuthenticationMethod.objects.get(pk=made.pk).phone_number == "+380501234567"
+
+
+def test_a_new_instance_by_a_one_to_one_relation_is_known_from_the_other_side_too(caller):
+    request = DeclarationRequestFactory(employee=EmployeeFactory(client=caller.client))
+    made = Table(Declaration).new(declaration_request=request, person_id=request.person_id)
+    orm = Declaration(declaration_request=request, person_id=request.person_id)
+    assert made.declaration_request_id == orm.declaration_request_id == request.pk
+    with CaptureQueriesContext(connection) as queries:
+        assert made.declaration_request is request
+    assert len(queries) == 0
+    assert request.declaration is orm  # the ORM's constructor ran last: the other side knows its instance
+    made = Table(Declaration).new(declaration_request=request, person_id=request.person_id)
+    assert request.declaration is made
 
 
 def test_conditions_take_ids_as_text_lists_and_where_fragments():
