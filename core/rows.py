@@ -243,7 +243,8 @@ class Table:
 
     def _plainly_made(self) -> bool:
         """Whether the model's instances may be made without its constructor: nothing listens to
-        pre_init or post_init (as some fields do), and the model keeps the ORM's `from_db`."""
+        pre_init or post_init (as some fields do), and the model keeps the ORM's constructor and
+        `from_db`."""
         model = self.model
         return (
             not signals.pre_init.has_listeners(model)
@@ -281,7 +282,7 @@ class Table:
         shape = self._for(connection)
         row = f"({', '.join(['%s'] * len(shape.columns))})"
         rows = ", ".join([row] * len(instances))
-        return _INSERT.format(table=shape.table, columns=", ".join(shape.columns), rows=rows), values
+        return _INSERT.format(table=shape.table, columns=shape.listed[None], rows=rows), values
 
     def _inserted(self, instances) -> None:
         for instance in instances:
