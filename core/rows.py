@@ -147,7 +147,7 @@ class Table:
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
         if lock:
-            sql += _for_update(connection)
+            sql += for_update(connection)
         cursor = kept_cursor(connection)
         cursor.execute(sql, [*values, *params])
         rows = cursor.fetchall()
@@ -187,7 +187,7 @@ class Table:
                 sql += _JOIN.format(table=other.name, alias=alias, left=left_column, right=right_column)
             sql = joined[joins, where] = f"{sql} WHERE {where}"
         if lock:
-            sql += _for_update(connection)
+            sql += for_update(connection)
         cursor = kept_cursor(connection)
         cursor.execute(sql, params)
         row = cursor.fetchone()
@@ -411,7 +411,7 @@ def kept_cursor(connection=None):
     return connection._prepare_cursor(kept[1])
 
 
-def _for_update(connection) -> str:
+def for_update(connection) -> str:
     """The locking clause of a select, where the database has one; the ORM's rule: only in a transaction."""
     if not connection.features.has_select_for_update:
         return ""

@@ -1,5 +1,7 @@
 """Reads of the declarations app, always within the caller's legal entity (`client=None`: the back office)."""
 
+import functools
+
 from django.conf import settings
 from django.db import connection
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
@@ -7,7 +9,7 @@ from django.db.models.functions import Coalesce
 
 from core.errors import NotFound
 from core.models import Client
-from core.rows import kept_cursor, table
+from core.rows import for_update, kept_cursor, table
 from declarations.models import ChainHead, Declaration, DeclarationRequest, Employee
 from persons.models import Person
 
@@ -39,20 +41,41 @@ def employees_with_declaration_counts(queryset: QuerySet[Employee]) -> QuerySet[
     )
 
 
-_COUNT = (
-    "SELECT (SELECT COUNT(*) FROM {declarations} WHERE employee_id = %s AND status = %s)"
-    " + (SELECT COUNT(*) FROM {requests} WHERE employee_id = %s AND status = %s)"
-)
+# The doctor's id goes in through a subquery on the doctor's key, whose value the planner cannot see,
+# and the statuses as constants (`Table.conditions`): the plan made for one doctor then costs what the
+# prepared statement's generic plan does, so PostgreSQL keeps the generic plan. With the id and the
+# statuses as parameters it planned the count anew on every approve (0.18 ms, measured): a doctor's
+# own estimate always came out a little cheaper.
+_COUNT = "(SELECT COUNT(*) FROM {table} WHERE {doctor_column} = ({doctor}) AND {status})"
+_DOCTOR = "SELECT {key} FROM {table} WHERE {key} = %s"
+
+
+@functools.cache
+def _count_sql(vendor: str) -> str:
+    """The count's SQL on this database vendor (its quoting), made once; two parameters: the doctor's id."""
+    doctors = table(Employee)
+    doctor = _DOCTOR.format(key=doctors.column("id"), table=doctors.name)
+    counted = []
+    for model, status in ((Declaration, COUNTED_DECLARATIONS), (DeclarationRequest, COUNTED_REQUESTS)):
+        rows = table(model)
+        condition, _none = rows.conditions(status=status)
+        counted.append(
+            _COUNT.format(table=rows.name, doctor_column=rows.column("employee_id"), doctor=doctor, status=condition)
+        )
+    return " + ".join(counted)
+
+
+def _count_sql_and_params(employee_id) -> tuple[str, list]:
+    employee_id = table(Employee).prep("id", employee_id)
+    return _count_sql(connection.vendor), [employee_id, employee_id]
 
 
 def employee_declaration_count(employee_id) -> int:
-    """One doctor's count, as `employees_with_declaration_counts` counts it, in plain SQL: every approve
-    runs it under the doctor's lock, and the annotated subqueries cost 3 ms of Python per call to build,
-    against 0.13 ms for this."""
-    sql = _COUNT.format(declarations=Declaration._meta.db_table, requests=DeclarationRequest._meta.db_table)
-    employee_id = Employee._meta.pk.get_db_prep_value(employee_id, connection)
+    """One doctor's count, as `employees_with_declaration_counts` counts it, in plain SQL: the
+    annotated subqueries cost 3 ms of Python per call to build, against 0.13 ms for this."""
+    sql, params = _count_sql_and_params(employee_id)
     cursor = kept_cursor(connection)
-    cursor.execute(sql, [employee_id, COUNTED_DECLARATIONS, employee_id, COUNTED_REQUESTS])
+    cursor.execute(f"SELECT {sql}", params)
     return cursor.fetchone()[0]
 
 
@@ -108,15 +131,31 @@ def declaration_request_get(*, request_id, client: Client | None, lock: bool = F
     return request
 
 
-def chain_head_lock() -> ChainHead:
+def chain_head_lock(*, counting_for=None) -> tuple[ChainHead, int | None]:
     """The seed chain's head, locked until the transaction ends, so no two approves chain to the same
-    seed (SQLite needs no lock: its IMMEDIATE transactions run one writer at a time, config/settings.py).
-    A head that is gone (a database emptied by hand) is made again from the latest approved request."""
-    head = table(ChainHead).one(id=ChainHead.ONLY, lock=True)
-    if head is None:
+    seed (SQLite needs no lock: its IMMEDIATE transactions run one writer at a time, config/settings.py),
+    with the count of the doctor `counting_for` (`employee_declaration_count`; None without one).
+
+    One statement for both, which is safe here: the head's lock waits for the approve before, whose
+    head PostgreSQL then reads; and the caller already holds the doctor's lock, so every approve of
+    that doctor committed before this statement began. A head that is gone (a database emptied by
+    hand) is made again from the latest approved request."""
+    heads = table(ChainHead)
+    sql = f"SELECT {heads.columns()}"
+    params = []
+    if counting_for is not None:
+        count_sql, params = _count_sql_and_params(counting_for)
+        sql += f", {count_sql}"
+    where, key = heads.conditions(id=ChainHead.ONLY)
+    sql += f" FROM {heads.name} WHERE {where}{for_update(connection)}"
+    cursor = kept_cursor(connection)
+    cursor.execute(sql, [*params, *key])
+    row = cursor.fetchone()
+    if row is None:
         latest = DeclarationRequest.objects.filter(approved_at__isnull=False).order_by("-approved_at")
         ChainHead.objects.get_or_create(
             id=ChainHead.ONLY, defaults={"seed": latest.values_list("seed", flat=True).first() or ""}
         )
-        head = table(ChainHead).one(id=ChainHead.ONLY, lock=True)
-    return head
+        return chain_head_lock(counting_for=counting_for)
+    width = len(heads.attnames)
+    return heads.build(row[:width]), (row[width] if counting_for is not None else None)

@@ -363,19 +363,30 @@ def _active_parent(request: DeclarationRequest, *, lock: bool = False) -> Declar
     return parent
 
 
-def _check_limit(request: DeclarationRequest, employee: Employee) -> None:
-    """Step 4: the doctor's active declarations and approved requests stay under the limit."""
+def _check_limit(request: DeclarationRequest, employee: Employee, counted: int | None = None) -> None:
+    """Step 4: the doctor's active declarations and approved requests (`counted`, when the caller has
+    counted them already) stay under the limit."""
     if request.overlimit:
         return
     limit = declaration_limit(employee)
-    if employee_declaration_count(employee.pk) >= limit:
+    if counted is None:
+        counted = employee_declaration_count(employee.pk)
+    if counted >= limit:
         raise RequestMalformed(OVER_LIMIT.format(limit))
 
 
 def chain_seed(previous: str, data_to_be_signed: dict) -> str:
     """Step 5: SHA-256 over the previous approved request's seed and this request's data to be signed."""
-    payload = json.dumps(data_to_be_signed, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(previous.encode() + payload.encode()).hexdigest()
+    return _chain_link(previous, _signed_bytes(data_to_be_signed))
+
+
+def _signed_bytes(data_to_be_signed: dict) -> bytes:
+    """The data to be signed as the seed hashes it: canonical JSON, UTF-8."""
+    return json.dumps(data_to_be_signed, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _chain_link(previous: str, signed: bytes) -> str:
+    return hashlib.sha256(previous.encode() + signed).hexdigest()
 
 
 SPECIALITY_UK = {
@@ -444,7 +455,6 @@ def declaration_request_approve(
         if type == Type.NA and _active_parent(request, lock=True) is not None:
             data["patient_signed"] = None
             data["process_disclosure_data_consent"] = None
-        _check_limit(request, employee)  # counted after the doctor's lock: it sees every approve committed meanwhile
         if type == Type.OFFLINE:
             documents_require(owner=request, types=request.documents)
         request.data_to_be_signed = data
@@ -452,11 +462,14 @@ def declaration_request_approve(
         # the day of approval, rendered again in the rare case the wait crossed midnight.
         printed_at = timezone.now()
         printout = render_printout(request, person=person, employee=employee, now=printed_at)
-        head = chain_head_lock()
+        signed = _signed_bytes(data)  # so is the data the seed hashes
+        # the doctor counted with the chain's lock, after the doctor's: it sees every approve committed meanwhile
+        head, counted = chain_head_lock(counting_for=None if request.overlimit else employee.pk)
+        _check_limit(request, employee, counted)
         now = timezone.now()  # after the chain lock: approved_at orders the chain
         if timezone.localdate(now) != timezone.localdate(printed_at):
             printout = render_printout(request, person=person, employee=employee, now=now)
-        request.seed = chain_seed(head.seed, data)
+        request.seed = _chain_link(head.seed, signed)
         request.approved_at = now
         request.is_shareable = True
         request.printout_content = printout

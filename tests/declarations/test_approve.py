@@ -117,11 +117,11 @@ def test_offline_approve_after_the_upload(caller, create):
 
 def test_an_approve_without_a_code_checks_once_under_the_locks(caller, create, django_assert_max_num_queries):
     """No code to spend, so no unlocked checks first: the token, then one transaction (the request with
-    its person and doctor, methods, count, the chain's head locked and read, the update with its events
-    and the head (three statements but on PostgreSQL), with BEGIN and COMMIT)."""
+    its person and doctor, methods, the chain's head locked and read with the doctor's count, the update
+    with its events and the head (three statements but on PostgreSQL), with BEGIN and COMMIT)."""
     request_id = new_request(create, "NA")
     ChainHead.objects.get_or_create(id=ChainHead.ONLY)  # as migrations leave it (a flushed database has none)
-    with django_assert_max_num_queries(8 if connection.vendor == "postgresql" else 10):
+    with django_assert_max_num_queries(7 if connection.vendor == "postgresql" else 9):
         assert approve(caller, request_id).status_code == 201
 
 
