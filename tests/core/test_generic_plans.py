@@ -135,7 +135,7 @@ def test_the_doctors_count_keeps_its_generic_plan(caller):
     values = [copied.get(attname, column) for attname, column in zip(requests.attnames, columns, strict=True)]
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {requests.name} ({', '.join(columns)}) SELECT {', '.join(values)}"  # noqa: S608
+            f"INSERT INTO {requests.name} ({', '.join(columns)}) SELECT {', '.join(values)}"
             f" FROM {requests.name}, generate_series(1, 3000) AS i WHERE id = %s",
             [template.pk],
         )
