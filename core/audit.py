@@ -7,7 +7,7 @@ from typing import Any
 from django.db import models
 
 from core.models import Event
-from core.rows import table, together
+from core.rows import Returned, table, together
 
 SYSTEM = "system"
 
@@ -64,6 +64,6 @@ def save_changes(entity: models.Model, *, fields, changes: Iterable[tuple[str, A
 
 
 def _jsonable(value: Any) -> Any:
-    if value is None or isinstance(value, (bool, int, float, str, list, dict)):
-        return value
+    if value is None or isinstance(value, (bool, int, float, str, list, dict, Returned)):
+        return value  # a Returned is written as the JSON of what it turns out to be
     return str(value)

@@ -13,6 +13,7 @@ import contextvars
 import dataclasses
 import datetime
 import functools
+import re
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,6 +30,9 @@ _ALIASES = "abcdefgh"  # of the tables of a join, in FROM order
 _INSERT = "INSERT INTO {table} ({columns}) VALUES {rows}"
 _UPDATE = "UPDATE {table} SET {assignments} WHERE {where}"
 _FOUND = "(SELECT count(*) FROM {name})"  # the rows an update in a WITH returned
+_RETURNED = "(SELECT {column} FROM {name})"  # what an update in a WITH computed
+_RETURNING = " RETURNING {columns}"
+_WITH = "WITH {parts} SELECT {found}"
 
 
 class Table:
@@ -40,6 +44,7 @@ class Table:
         self.fields = meta.concrete_fields
         self.attnames = [field.attname for field in self.fields]
         self._by_attname = {field.attname: field for field in self.fields}
+        self._by_name = {field.name: field for field in self.fields}
         self._relations = {field.name: field for field in self.fields if field.is_relation}
         self._defaults = [(field.attname, field.get_default) for field in self.fields if not field.generated]
         self._vendor: dict[str, tuple] = {}
@@ -147,7 +152,7 @@ class Table:
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
         if lock:
-            sql += for_update(connection)
+            sql += _for_update(connection)
         cursor = kept_cursor(connection)
         cursor.execute(sql, [*values, *params])
         rows = cursor.fetchall()
@@ -187,7 +192,7 @@ class Table:
                 sql += _JOIN.format(table=other.name, alias=alias, left=left_column, right=right_column)
             sql = joined[joins, where] = f"{sql} WHERE {where}"
         if lock:
-            sql += for_update(connection)
+            sql += _for_update(connection)
         cursor = kept_cursor(connection)
         cursor.execute(sql, params)
         row = cursor.fetchone()
@@ -290,12 +295,19 @@ class Table:
             instance._state.db = DEFAULT_DB_ALIAS
             self._send(signals.post_save, instance, created=True, update_fields=None)
 
-    def update(self, instance: Model, fields) -> None:
+    def update(self, instance: Model, fields, *, computed: dict | None = None) -> dict[str, "Returned"]:
         """UPDATE the instance's row with the values of `fields` (field names, as `save(update_fields=...)`
         takes them) and their auto_now values; DatabaseError when the row is gone, as the ORM's. Inside
-        `together()`, with the block's other writes."""
+        `together()`, with the block's other writes.
+
+        `computed` maps other field names to `(sql, params)`: an expression over the row's own columns
+        (`Table.column`) that the database works out as it updates the row, after any lock on it, so
+        over the row's latest version. The update returns what it wrote: a `Returned` per field, which
+        the block's other writes may take as a value. Once the block has run, the field's attribute
+        holds that value, as does every attribute that took it."""
+        computed = computed or {}
         fields = frozenset(fields)
-        self._send(signals.pre_save, instance, update_fields=fields)
+        self._send(signals.pre_save, instance, update_fields=fields | computed.keys())
         connection = self._connection()
         shape = self._for(connection)
         meta = self.model._meta
@@ -304,9 +316,15 @@ class Table:
             column, save = shape.by_name[name]
             assignments.append(f"{column} = %s")
             values.append(save(instance, False))
+        returned = {}
+        for name, (expression, expression_params) in computed.items():
+            column, _save = shape.by_name[name]
+            assignments.append(f"{column} = {expression}")
+            values += expression_params
+            returned[name] = Returned(self, instance, self._by_name[name])
         where, key = self.conditions(**{meta.pk.attname: instance.pk})
         sql = _UPDATE.format(table=shape.table, assignments=", ".join(assignments), where=where)
-        update = _Update(self, instance, fields, sql, [*values, *key])
+        update = _Update(self, instance, fields | computed.keys(), sql, [*values, *key], list(returned.values()))
         pending = _together.get()
         if pending is not None and any(
             isinstance(write, _Update) and write.table.model is self.model and write.instance.pk == instance.pk
@@ -317,6 +335,7 @@ class Table:
             _write(connection, [update])
         else:
             pending.append(update)
+        return returned
 
     def _updated(self, update: "_Update", rowcount: int) -> None:
         if rowcount == 0:  # as the ORM's save(update_fields=...): the row was expected
@@ -367,6 +386,10 @@ def _saver(model_field, connection):
         value = value_of(instance, add)
         if as_is is not None and (value is None or as_is(value)):  # None too, for these fields only
             return value
+        if isinstance(value, Returned):
+            if not value.known:  # written by the same statement: see _write
+                return _Taken(value, model_field, instance)
+            value = value.value
         if hasattr(value, "resolve_expression"):
             raise TypeError(f"{model_field}: an expression needs the ORM")
         return model_field.get_db_prep_save(value, connection)
@@ -411,7 +434,7 @@ def kept_cursor(connection=None):
     return connection._prepare_cursor(kept[1])
 
 
-def for_update(connection) -> str:
+def _for_update(connection) -> str:
     """The locking clause of a select, where the database has one; the ORM's rule: only in a transaction."""
     if not connection.features.has_select_for_update:
         return ""
@@ -434,6 +457,36 @@ class _Update:
     fields: frozenset
     sql: str
     params: list
+    returning: list  # the Returned of its computed fields
+
+
+_UNKNOWN = object()
+
+
+class Returned:
+    """The value an update computes for a field (`Table.update(..., computed=...)`), which other writes
+    of its `together()` block may take before anyone knows it: set it as an attribute's value. Known
+    (`value`) once the block has run."""
+
+    def __init__(self, table_: Table, instance: Model, field):
+        self.table, self.instance, self.field = table_, instance, field
+        self.value = _UNKNOWN
+
+    @property
+    def known(self) -> bool:
+        return self.value is not _UNKNOWN
+
+    def __repr__(self):
+        return f"<Returned {self.field}: {'?' if not self.known else repr(self.value)}>"
+
+
+@dataclass
+class _Taken:
+    """A `Returned` as the parameter of another write: which field of which instance takes it."""
+
+    returned: Returned
+    field: object
+    instance: Model
 
 
 _together: contextvars.ContextVar[list | None] = contextvars.ContextVar("rows_together", default=None)
@@ -460,8 +513,9 @@ def together():
 
 
 def _write(connection, writes: list) -> None:
-    """The writes (`_Insert`, `_Update`): each update, and the rows of one table in one VALUES list."""
-    updates = [write for write in writes if isinstance(write, _Update)]
+    """The writes (`_Insert`, `_Update`): each update, and the rows of one table in one VALUES list.
+    The updates that compute a value go first, so that on one statement at a time the others may take it."""
+    updates = sorted((write for write in writes if isinstance(write, _Update)), key=lambda update: not update.returning)
     merged: dict[Table, tuple[list, list]] = {}
     for write in writes:
         if isinstance(write, _Insert):
@@ -470,25 +524,95 @@ def _write(connection, writes: list) -> None:
             params += write.values
     statements = [(update.sql, update.params) for update in updates]
     statements += [table_._rows(connection, rows, params) for table_, (rows, params) in merged.items()]
+    returned = [(number, each) for number, update in enumerate(updates) for each in update.returning]
+    taken = [value for _sql, params in statements for value in params if isinstance(value, _Taken)]
+    if any(all(value.returned is not each for _n, each in returned) for value in taken):
+        raise TypeError("a Returned is taken in the together() block of the update that computes it")
     cursor = kept_cursor(connection)
     if connection.vendor == "postgresql" and len(statements) > 1:
-        # one statement: each update returns its row, and the statement how many each found
-        parts = [f"{sql} RETURNING 1" if n < len(updates) else sql for n, (sql, _p) in enumerate(statements)]
-        found = ", ".join(_FOUND.format(name=f"w{n}") for n in range(len(updates))) or "1"
-        cursor.execute(
-            "WITH " + ", ".join(f"w{n} AS ({part})" for n, part in enumerate(parts)) + f" SELECT {found}",
-            [value for _sql, params in statements for value in params],
-        )
-        rowcounts = cursor.fetchone()[: len(updates)]
+        # one statement: each update returns its row (or what it computed), and the statement how many
+        # each found and what they computed, which the others take from their WITH
+        name = {
+            id(each): _RETURNED.format(column=_returned_column(each), name=f"w{number}") for number, each in returned
+        }
+        parts, values = [], []
+        for n, (sql, params) in enumerate(statements):
+            if taken:
+                sql, params = _taking(sql, params, lambda value: _as_taken(name[id(value.returned)], value.field))
+            if n < len(updates):
+                sql += _RETURNING.format(columns=", ".join(map(_returned_column, updates[n].returning)) or "1")
+            parts.append(sql)
+            values += params
+        found = [_FOUND.format(name=f"w{n}") for n in range(len(updates))] + [name[id(each)] for _n, each in returned]
+        parts = ", ".join(f"w{n} AS ({part})" for n, part in enumerate(parts))
+        cursor.execute(_WITH.format(parts=parts, found=", ".join(found) or "1"), values)
+        row = cursor.fetchone()
+        rowcounts = row[: len(updates)]
+        for (_number, each), value in zip(returned, row[len(updates) : len(updates) + len(returned)], strict=True):
+            _learn(each, value, connection)
     else:
         rowcounts = []
-        for sql, params in statements:
-            cursor.execute(sql, params)
-            rowcounts.append(cursor.rowcount)
+        for n, (sql, params) in enumerate(statements):
+            if taken:
+                params = [_resolved(value, connection) for value in params]
+            returning = updates[n].returning if n < len(updates) else []
+            if returning:
+                cursor.execute(sql + _RETURNING.format(columns=", ".join(map(_returned_column, returning))), params)
+                row = cursor.fetchone()
+                rowcounts.append(0 if row is None else 1)  # by its key: one row at most
+                for each, value in zip(returning, row or [None] * len(returning), strict=True):
+                    _learn(each, value, connection)
+            else:
+                cursor.execute(sql, params)
+                rowcounts.append(cursor.rowcount)
+    for value in taken:
+        setattr(value.instance, value.field.attname, value.returned.value)
     for update, rowcount in zip(updates, rowcounts, strict=False):  # the inserts' counts are not checked
         update.table._updated(update, rowcount)
     for table_, (rows, _params) in merged.items():
         table_._inserted(rows)
+
+
+def _returned_column(returned: Returned) -> str:
+    return returned.table.column(returned.field.attname)
+
+
+def _learn(returned: Returned, value, connection) -> None:
+    """What the database returned for a computed field, converted as a read converts it, on the
+    updated instance and in its Returned."""
+    table_ = returned.table
+    column, functions = table_._for(connection).converters[table_.attnames.index(returned.field.attname)]
+    for convert in functions:
+        value = convert(value, column, connection)
+    returned.value = value
+    setattr(returned.instance, returned.field.attname, value)
+
+
+def _taking(sql: str, params: list, fragment) -> tuple[str, list]:
+    """`sql` with each placeholder whose parameter is a `_Taken` replaced by its `fragment`, and the
+    parameters left."""
+    pieces, kept, values = [], [], iter(params)
+    for piece in re.split(r"(%%|%s)", sql):
+        if piece == "%s":
+            value = next(values)
+            if isinstance(value, _Taken):
+                pieces.append(fragment(value))
+                continue
+            kept.append(value)
+        pieces.append(piece)
+    return "".join(pieces), kept
+
+
+def _as_taken(source: str, field) -> str:
+    """A value of another part of the statement as `field`'s column takes it (a JSON column: as JSON)."""
+    return f"to_jsonb({source})" if isinstance(field, models.JSONField) else source
+
+
+def _resolved(value, connection):
+    """A parameter, with a `_Taken` value (known by now: its update ran first) saved as its field saves it."""
+    if isinstance(value, _Taken):
+        return value.field.get_db_prep_save(value.returned.value, connection)
+    return value
 
 
 # The largest number of parameters of a statement `together()` sends (an authentication-method

@@ -9,7 +9,7 @@ from django.db.models.functions import Coalesce
 
 from core.errors import NotFound
 from core.models import Client
-from core.rows import for_update, kept_cursor, table
+from core.rows import kept_cursor, table
 from declarations.models import ChainHead, Declaration, DeclarationRequest, Employee
 from persons.models import Person
 
@@ -131,31 +131,22 @@ def declaration_request_get(*, request_id, client: Client | None, lock: bool = F
     return request
 
 
-def chain_head_lock(*, counting_for=None) -> tuple[ChainHead, int | None]:
-    """The seed chain's head, locked until the transaction ends, so no two approves chain to the same
-    seed (SQLite needs no lock: its IMMEDIATE transactions run one writer at a time, config/settings.py),
-    with the count of the doctor `counting_for` (`employee_declaration_count`; None without one).
-
-    One statement for both, which is safe here: the head's lock waits for the approve before, whose
-    head PostgreSQL then reads; and the caller already holds the doctor's lock, so every approve of
-    that doctor committed before this statement began. A head that is gone (a database emptied by
-    hand) is made again from the latest approved request."""
+def doctor_count_with_chain_head(employee_id) -> int | None:
+    """The doctor's count (`employee_declaration_count`; None for no doctor), in one statement that also
+    sees whether the seed chain's head is there: approve moves the head in its update, which needs the
+    row. A head that is gone (a database emptied by hand) is made again from the latest approved request."""
     heads = table(ChainHead)
-    sql = f"SELECT {heads.columns()}"
-    params = []
-    if counting_for is not None:
-        count_sql, params = _count_sql_and_params(counting_for)
-        sql += f", {count_sql}"
+    sql, params = _count_sql_and_params(employee_id) if employee_id is not None else ("NULL", [])
     where, key = heads.conditions(id=ChainHead.ONLY)
-    sql += f" FROM {heads.name} WHERE {where}{for_update(connection)}"
     cursor = kept_cursor(connection)
-    cursor.execute(sql, [*params, *key])
-    row = cursor.fetchone()
-    if row is None:
+    cursor.execute(_COUNT_WITH_HEAD.format(count=sql, heads=heads.name, where=where), [*params, *key])
+    counted, head_is_there = cursor.fetchone()
+    if not head_is_there:
         latest = DeclarationRequest.objects.filter(approved_at__isnull=False).order_by("-approved_at")
         ChainHead.objects.get_or_create(
             id=ChainHead.ONLY, defaults={"seed": latest.values_list("seed", flat=True).first() or ""}
         )
-        return chain_head_lock(counting_for=counting_for)
-    width = len(heads.attnames)
-    return heads.build(row[:width]), (row[width] if counting_for is not None else None)
+    return counted
+
+
+_COUNT_WITH_HEAD = "SELECT {count}, EXISTS (SELECT 1 FROM {heads} WHERE {where})"

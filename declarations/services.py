@@ -13,7 +13,7 @@ import uuid
 from datetime import UTC, date, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -22,14 +22,14 @@ from core.documents import documents_require
 from core.errors import Conflict, NotFound, RequestMalformed, ValidationFailed
 from core.masking import mask_phone
 from core.models import Client
-from core.rows import table, together
+from core.rows import Returned, table, together
 from declarations.models import ChainHead, Declaration, DeclarationRequest, Employee
 from declarations.selectors import (
     active_employee,
-    chain_head_lock,
     declaration_limit,
     declaration_request_get,
     declaration_request_lock,
+    doctor_count_with_chain_head,
     employee_declaration_count,
     employee_lock,
 )
@@ -376,17 +376,42 @@ def _check_limit(request: DeclarationRequest, employee: Employee, counted: int |
 
 
 def chain_seed(previous: str, data_to_be_signed: dict) -> str:
-    """Step 5: SHA-256 over the previous approved request's seed and this request's data to be signed."""
-    return _chain_link(previous, _signed_bytes(data_to_be_signed))
+    """Step 5: SHA-256 over the previous approved request's seed and this request's data to be signed
+    (what approve has the database work out, `_NEXT_SEED`)."""
+    return hashlib.sha256((previous + _signed(data_to_be_signed)).encode()).hexdigest()
 
 
-def _signed_bytes(data_to_be_signed: dict) -> bytes:
-    """The data to be signed as the seed hashes it: canonical JSON, UTF-8."""
-    return json.dumps(data_to_be_signed, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+def _signed(data_to_be_signed: dict) -> str:
+    """The data to be signed as the seed hashes it: canonical JSON."""
+    return json.dumps(data_to_be_signed, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
-def _chain_link(previous: str, signed: bytes) -> str:
-    return hashlib.sha256(previous.encode() + signed).hexdigest()
+# The chain's next seed, as `chain_seed` makes it, worked out by the database as it updates the head:
+# so after the head's row lock, over the seed the approve before left there. A lock and a read of the
+# head in an earlier statement held that lock through this approve's work and two round trips more;
+# every approve waits for it in turn. SHA256 on SQLite is Django's: hex of the text's UTF-8 digest.
+_NEXT_SEED = {
+    "postgresql": "encode(sha256(convert_to({seed} || %s, 'UTF8')), 'hex')",
+    "sqlite": "SHA256({seed} || %s)",
+}
+
+
+def _move_chain_head(signed: str) -> tuple[Returned, Returned]:
+    """Step 5, inside the approve's `together()` block: the head moves to SHA-256 over its seed and
+    `signed`. Returns the new seed and the time of the move, which orders the chain (PostgreSQL's clock
+    after the lock; SQLite's writers take turns, config/settings.py)."""
+    heads = table(ChainHead)
+    vendor = connection.vendor
+    if vendor == "postgresql":
+        moved_at = ("clock_timestamp()", [])
+    else:
+        moved_at = ("%s", [heads.prep("updated_at", timezone.now())])
+    returned = heads.update(
+        heads.new(id=ChainHead.ONLY),
+        [],
+        computed={"seed": (_NEXT_SEED[vendor].format(seed=heads.column("seed")), [signed]), "updated_at": moved_at},
+    )
+    return returned["seed"], returned["updated_at"]
 
 
 SPECIALITY_UK = {
@@ -458,31 +483,20 @@ def declaration_request_approve(
         if type == Type.OFFLINE:
             documents_require(owner=request, types=request.documents)
         request.data_to_be_signed = data
-        # Rendered before the chain's lock, which every approve takes in turn: the printout shows only
-        # the day of approval, rendered again in the rare case the wait crossed midnight.
-        printed_at = timezone.now()
-        printout = render_printout(request, person=person, employee=employee, now=printed_at)
-        signed = _signed_bytes(data)  # so is the data the seed hashes
-        # the doctor counted with the chain's lock, after the doctor's: it sees every approve committed meanwhile
-        head, counted = chain_head_lock(counting_for=None if request.overlimit else employee.pk)
-        _check_limit(request, employee, counted)
-        now = timezone.now()  # after the chain lock: approved_at orders the chain
-        if timezone.localdate(now) != timezone.localdate(printed_at):
-            printout = render_printout(request, person=person, employee=employee, now=now)
-        request.seed = _chain_link(head.seed, signed)
-        request.approved_at = now
+        # counted after the doctor's lock: it sees every approve of the doctor committed meanwhile
+        _check_limit(request, employee, doctor_count_with_chain_head(None if request.overlimit else employee.pk))
+        request.printout_content = render_printout(request, person=person, employee=employee, now=timezone.now())
         request.is_shareable = True
-        request.printout_content = printout
-        head.seed, head.updated_at = request.seed, now
-        with together():  # the request, its events and the chain's head: one statement on PostgreSQL
-            table(ChainHead).update(head, ["seed", "updated_at"])
+        with together():  # the chain's head, the request and its events: one statement on PostgreSQL
+            seed, approved_at = _move_chain_head(_signed(data))
+            request.seed, request.approved_at = seed, approved_at
             _set_status(
                 request,
                 Status.APPROVED,
-                now=now,
+                now=approved_at,
                 actor=actor,
                 reason=DOCTOR_CONFIRMED,
                 fields=("data_to_be_signed", "seed", "approved_at", "is_shareable", "printout_content"),
-                changes=(("seed", "", request.seed), ("is_shareable", False, True)),
+                changes=(("seed", "", seed), ("is_shareable", False, True)),
             )
     return request

@@ -14,7 +14,10 @@ import psycopg
 import pytest
 from django.db import connection
 
-from tests.declarations.factories import EmployeeFactory
+from core.rows import table
+from declarations.models import DeclarationRequest
+from declarations.selectors import employee_declaration_count
+from tests.declarations.factories import DeclarationRequestFactory, EmployeeFactory
 from tests.persons.factories import PersonFactory
 
 pytestmark = [
@@ -121,11 +124,6 @@ def test_the_doctors_count_keeps_its_generic_plan(caller):
     """The count every approve runs is planned once per connection, not on every call: with one busy
     doctor in the statistics, a quiet doctor's own estimate came out cheaper than the generic plan's, and
     PostgreSQL planned it anew each time (0.18 ms a call) while the doctor's id was a parameter."""
-    from core.rows import table
-    from declarations.models import DeclarationRequest
-    from declarations.selectors import employee_declaration_count
-    from tests.declarations.factories import DeclarationRequestFactory
-
     busy, quiet = EmployeeFactory(client=caller.client), EmployeeFactory(client=caller.client)
     template = DeclarationRequestFactory(employee=busy, status=DeclarationRequest.Status.APPROVED)
     DeclarationRequestFactory(employee=quiet, status=DeclarationRequest.Status.APPROVED)

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from core import audit
+from core import rows as core_rows
 from core.models import Event
 from core.rows import Table, kept_cursor, together
 from declarations.models import Declaration, DeclarationRequest
@@ -332,3 +333,37 @@ def test_a_new_connection_gets_a_kept_cursor_of_its_own():
     cursor.execute("SELECT 1")
     assert cursor.fetchone()[0] == 1
     assert cursor.cursor.connection is connection.connection
+
+
+def test_an_update_computes_a_value_the_blocks_other_writes_take(caller):
+    """The database works out the value as it updates the row; another update and an event (a JSON
+    column) take it in the same statement on PostgreSQL, and every instance holds it afterwards."""
+    persons = Table(Person)
+    source, other = PersonFactory(first_name="Olena"), PersonFactory(last_name="Before")
+    with CaptureQueriesContext(connection) as queries, together():
+        returned = persons.update(source, [], computed={"first_name": (f"upper({persons.column('first_name')})", [])})
+        name = returned["first_name"]
+        other.last_name = name
+        persons.update(other, ["last_name"])
+        event = audit.record(entity=other, property="last_name", old="Before", new=name, actor="t")
+    assert len(queries) == (1 if connection.vendor == "postgresql" else 3)  # elsewhere: each update, the insert
+    assert name.value == source.first_name == other.last_name == event.new_value == "OLENA"
+    assert Person.objects.get(pk=source.pk).first_name == "OLENA"
+    assert Person.objects.get(pk=other.pk).last_name == "OLENA"
+    assert Event.objects.get(pk=event.pk).new_value == "OLENA"
+
+
+def test_a_computed_value_is_taken_only_in_the_block_that_computes_it(caller):
+    persons = Table(Person)
+    source, other = PersonFactory(first_name="Olena", last_name="Kovalenko"), PersonFactory()
+    with together():
+        name = persons.update(source, [], computed={"first_name": (f"upper({persons.column('first_name')})", [])})
+    other.last_name = name["first_name"]  # known by now: taken as a plain value
+    persons.update(other, ["last_name"])
+    assert Person.objects.get(pk=other.pk).last_name == "OLENA"
+    with together():
+        pending = persons.update(source, [], computed={"last_name": (f"lower({persons.column('last_name')})", [])})
+    with pytest.raises(TypeError), together():
+        other.first_name = core_rows.Returned(persons, source, Person._meta.get_field("first_name"))
+        persons.update(other, ["first_name"])
+    assert pending["last_name"].known
