@@ -153,9 +153,9 @@ class DeclarationRequest(ConfirmedRequest):
 
 
 class ChainHead(models.Model):
-    """The head of the approved requests' seed chain, in one row: every approve locks it and reads its
-    seed in one statement (the lock waits for the approve before, whose head it then reads), chains
-    the request's seed to it and moves it there in the same transaction."""
+    """The head of the approved requests' seed chain, in one row: every approve's last statement
+    moves it, the database working out the new seed over the seed the row holds once its lock is
+    granted (after the approve before committed), and gives that seed to the request."""
 
     ONLY = 1
 
