@@ -538,7 +538,7 @@ def _write(connection, writes: list) -> None:
     returned = [(number, each) for number, update in enumerate(updates) for each in update.returning]
     taken = [write for write in writes if isinstance(write, _Taken)]
     if any(all(value.returned is not each for _n, each in returned) for value in taken):
-        raise TypeError("a Returned is taken in the together() block of the update that computes it")
+        raise TypeError("a Returned must be taken in the together() block of the update that computes it")
     cursor = kept_cursor(connection)
     if connection.vendor == "postgresql" and len(statements) > 1:
         # one statement: each update returns its row (or what it computed), and the statement how many

@@ -131,22 +131,16 @@ def declaration_request_get(*, request_id, client: Client | None, lock: bool = F
     return request
 
 
-def doctor_count_with_chain_head(employee_id) -> int | None:
-    """The doctor's count (`employee_declaration_count`; None for no doctor), in one statement that also
-    sees whether the seed chain's head is there: approve moves the head in its update, which needs the
-    row. A head that is gone (a database emptied by hand) is made again from the latest approved request."""
+def doctor_count_and_chain_head(employee_id) -> tuple[int | None, bool]:
+    """The doctor's count (`employee_declaration_count`; None for no doctor) and whether the seed
+    chain's head is there, in one statement: approve moves the head in its update, which needs the row."""
     heads = table(ChainHead)
     sql, params = _count_sql_and_params(employee_id) if employee_id is not None else ("NULL", [])
     where, key = heads.conditions(id=ChainHead.ONLY)
     cursor = kept_cursor(connection)
     cursor.execute(_COUNT_WITH_HEAD.format(count=sql, heads=heads.name, where=where), [*params, *key])
     counted, head_is_there = cursor.fetchone()
-    if not head_is_there:
-        latest = DeclarationRequest.objects.filter(approved_at__isnull=False).order_by("-approved_at")
-        ChainHead.objects.get_or_create(
-            id=ChainHead.ONLY, defaults={"seed": latest.values_list("seed", flat=True).first() or ""}
-        )
-    return counted
+    return counted, head_is_there
 
 
 _COUNT_WITH_HEAD = "SELECT {count}, EXISTS (SELECT 1 FROM {heads} WHERE {where})"

@@ -29,7 +29,7 @@ from declarations.selectors import (
     declaration_limit,
     declaration_request_get,
     declaration_request_lock,
-    doctor_count_with_chain_head,
+    doctor_count_and_chain_head,
     employee_declaration_count,
     employee_lock,
 )
@@ -396,6 +396,14 @@ _NEXT_SEED = {
 }
 
 
+def _make_chain_head_again() -> None:
+    """A head that is gone (a database emptied by hand) is made again at the latest approved request."""
+    latest = DeclarationRequest.objects.filter(approved_at__isnull=False).order_by("-approved_at")
+    ChainHead.objects.get_or_create(
+        id=ChainHead.ONLY, defaults={"seed": latest.values_list("seed", flat=True).first() or ""}
+    )
+
+
 def _move_chain_head(signed: str) -> tuple[Returned, Returned]:
     """Step 5, inside the approve's `together()` block: the head moves to SHA-256 over its seed and
     `signed`. Returns the new seed and the time of the move, which orders the chain (PostgreSQL's clock
@@ -427,10 +435,6 @@ def _day(value: date) -> str:
     return value.strftime("%d.%m.%Y")
 
 
-def _full_name(someone) -> str:
-    return f"{someone.last_name} {someone.first_name} {someone.second_name}"
-
-
 def render_printout(request: DeclarationRequest, *, person: Person, employee: Employee, now) -> str:
     """Step 7: the printout form the patient signs on paper. Its context is plain text, one value a
     line: the template finds each at its first try, where an instance's attribute takes three."""
@@ -439,10 +443,10 @@ def render_printout(request: DeclarationRequest, *, person: Person, employee: Em
         "declarations/printout.html",
         {
             "number": request.declaration_number,
-            "patient": _full_name(person),
+            "patient": str(person),
             "birth_date": _day(person.birth_date),
             "tax_id": person.tax_id,
-            "doctor": _full_name(employee),
+            "doctor": str(employee),
             "speciality": SPECIALITY_UK.get(employee.speciality, employee.speciality),
             "legal_entity_name": data["legal_entity"]["name"],
             "start_date": _day(date.fromisoformat(data["start_date"])),
@@ -484,7 +488,10 @@ def declaration_request_approve(
             documents_require(owner=request, types=request.documents)
         request.data_to_be_signed = data
         # counted after the doctor's lock: it sees every approve of the doctor committed meanwhile
-        _check_limit(request, employee, doctor_count_with_chain_head(None if request.overlimit else employee.pk))
+        counted, head_is_there = doctor_count_and_chain_head(None if request.overlimit else employee.pk)
+        if not head_is_there:
+            _make_chain_head_again()
+        _check_limit(request, employee, counted)
         request.printout_content = render_printout(request, person=person, employee=employee, now=timezone.now())
         request.is_shareable = True
         with together():  # the chain's head, the request and its events: one statement on PostgreSQL
