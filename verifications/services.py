@@ -15,10 +15,10 @@ from core import audit
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.masking import mask_phone
 from core.models import Client
-from core.rows import kept_cursor, table, together
+from core.rows import table, together
 from core.tasks import enqueue_on_commit
 from verifications import codes
-from verifications.limits import check_send_limits
+from verifications.limits import lock_phone_and_check_limits
 from verifications.models import Purpose, SmsMessage, Verification
 from verifications.sms import SmsDeliveryError, get_backend
 
@@ -29,9 +29,6 @@ CODE_EXPIRED = "Verification code expired"
 MAX_ATTEMPTS = "Maximum attempts exceed"
 NOT_FOUND = "Verification not found"
 
-# The first key of PostgreSQL's two-key advisory locks, so ours never collide with another app's.
-_PHONE_LOCK_NAMESPACE = 0x0E7A
-
 
 class VerificationFailed(Forbidden):
     """A code was not accepted. `reason` is one of INVALID_CODE, CODE_EXPIRED, MAX_ATTEMPTS."""
@@ -39,18 +36,6 @@ class VerificationFailed(Forbidden):
     def __init__(self, reason: str):
         self.reason = reason
         super().__init__(reason)
-
-
-def _lock_phone(phone_number: str) -> None:
-    """Serialize code issuing per phone until the transaction ends.
-
-    Row locks cannot do it when the phone has no row yet. SQLite needs nothing: its IMMEDIATE
-    transactions (config/settings.py) already run one writer at a time.
-    """
-    if connection.vendor == "postgresql":
-        kept_cursor(connection).execute(
-            "SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [_PHONE_LOCK_NAMESPACE, phone_number]
-        )
 
 
 def _sms_body(kind: str, code: str) -> str:
@@ -95,10 +80,9 @@ def _initialize(*, phone_number: str, kind: str, owner, actor: str) -> Verificat
     kind = Purpose(kind)
     if (kind == Purpose.VERIFICATION) != isinstance(owner, Client):
         raise ValueError("a client owns `verification` codes; every other kind belongs to a request")
-    _lock_phone(phone_number)
-    now = timezone.now()  # read after the lock, so it is never older than a code issued while we waited
     find, previous_id = _replaced_by_new_code(owner=owner, kind=kind)
-    previous_id = check_send_limits(phone_number=phone_number, now=now, client_code=find) or previous_id
+    now, found_id = lock_phone_and_check_limits(phone_number=phone_number, client_code=find)
+    previous_id = found_id or previous_id
     if previous_id:  # conditional: a code no longer NEW is left alone
         _set_status(Verification(pk=previous_id), Verification.Status.INACTIVE, now=now, actor=actor)
 

@@ -207,7 +207,7 @@ def test_initialize_and_complete_take_few_queries(
 ):
     """The request's own queries; the SMS task runs on commit, in the worker, and is not counted."""
     initialize("+380990000000")  # warm-up: nothing per-process is cached on the first call only
-    limit = INITIALIZE_QUERIES_POSTGRES if connection.vendor == "postgresql" else INITIALIZE_QUERIES_SQLITE
+    limit = INITIALIZE_QUERIES
     for _ in range(2):  # the second call also replaces the active code
         with django_capture_on_commit_callbacks() as send_sms, django_assert_max_num_queries(limit):
             assert caller.post(URL, {"phone_number": PHONE}, format="json").status_code == 200
@@ -218,11 +218,10 @@ def test_initialize_and_complete_take_few_queries(
         assert complete(caller, last_code()).status_code == 200
 
 
-# Counted with savepoints. Initialize (no savepoint of its own): token, [advisory lock,] limits with the
-# active code in the same scan, [its update and event,] insert, event, SMS row. Complete: token, locked
-# read, update, [event].
-INITIALIZE_QUERIES_SQLITE = 7
-INITIALIZE_QUERIES_POSTGRES = 8
+# Counted with savepoints. Initialize (no savepoint of its own): token, limits with the active code in
+# the same scan (after the phone's lock on PostgreSQL, in the same call), [its update and event,]
+# insert, event, SMS row. Complete: token, locked read, update, [event].
+INITIALIZE_QUERIES = 7
 COMPLETE_WRONG_QUERIES = 5
 COMPLETE_RIGHT_QUERIES = 6
 
