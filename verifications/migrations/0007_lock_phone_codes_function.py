@@ -9,7 +9,7 @@ When the verifications table's columns change, this function is replaced by a mi
 from django.db import migrations
 
 CREATE = """
-CREATE FUNCTION verifications_lock_phone_codes(
+CREATE OR REPLACE FUNCTION verifications_lock_phone_codes(
     lock_namespace integer, phone varchar, since timestamptz, code_kind varchar, code_client bigint
 ) RETURNS TABLE (created_at timestamptz, id uuid, status varchar, kind varchar, client_id bigint)
 LANGUAGE plpgsql VOLATILE AS $$
