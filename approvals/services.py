@@ -36,7 +36,6 @@ CONSENT_DOCUMENT = "SIGNED_CONSENT"
 PERSON_NOT_FOUND = "Person not found"
 EMPLOYEE_NOT_FOUND = "Employee not found"
 EMPLOYEE_NOT_ACTIVE = "Employee is not active"
-NA_NOT_ALLOWED = "Approval can not be confirmed by authentication method NA"
 NOT_NEW = "Approval is not in status new"
 NOT_OPEN = "Approval is not in status new or active"
 EXPIRED = "Approval is expired"
@@ -111,8 +110,6 @@ def approval_create(
         raise NotFound(PERSON_NOT_FOUND)
     employee = _doctor(employee_id=granted_to_id, client=client)
     current = authentication_method_current(person=person, authorize_with=authorize_with)
-    if current["type"] == Type.NA:
-        raise Conflict(NA_NOT_ALLOWED)
     now = timezone.now()
     approval = table(Approval).new(
         patient=person,

@@ -1,4 +1,4 @@
-"""Demo data of declarations: a doctor of the demo client and one open request per confirmation method."""
+"""Demo data of declarations: a doctor of the demo client and one open request by OTP and one by OFFLINE."""
 
 from datetime import date
 
@@ -65,7 +65,8 @@ def _open_request(context: dict, *, method: str, person: Person, doctor: Employe
 def seed(context: dict) -> dict:
     doctor = _doctor(context, context["client"])
     persons = context.get("persons", {})
-    patients = {"OTP": _otp_patient(context), "OFFLINE": persons.get("offline"), "NA": persons.get("na")}
+    # the NA child has no request of its own: their NA confirms only with a parent declaration
+    patients = {"OTP": _otp_patient(context), "OFFLINE": persons.get("offline")}
     requests = {}
     for method, person in patients.items():
         request = person and _open_request(context, method=method, person=person, doctor=doctor)

@@ -242,7 +242,9 @@ def declaration_request_create(
         parent = Declaration.objects.filter(pk=parent_declaration_id, person=person).first()
         if parent is None:
             raise ValidationFailed(field="parent_declaration_id", description=PARENT_NOT_FOUND)
-    current = authentication_method_current(person=person, authorize_with=authorize_with)
+    current = authentication_method_current(
+        person=person, authorize_with=authorize_with, own_na_confirms=parent is not None
+    )
     now = timezone.now()
     cancel_requests(person_id=person.pk, legal_entity_id=client.legal_entity_id, now=now, actor=actor, reason=REPLACED)
     declaration_id, number = uuid.uuid4(), _new_declaration_number()
@@ -293,7 +295,11 @@ def declaration_request_resend_otp(*, request_id, client: Client | None, actor: 
     request = declaration_request_get(request_id=request_id, client=client, lock=True)
     _require_new(request, timezone.now())
     try:
-        current = authentication_method_current(person=request.person, authorize_with=request.authorize_with)
+        current = authentication_method_current(
+            person=request.person,
+            authorize_with=request.authorize_with,
+            own_na_confirms=request.parent_declaration_id is not None,
+        )
     except (ValidationFailed, Conflict) as error:  # the chosen method has ended since the request was made
         raise Conflict(RESEND_NOT_ALLOWED) from error
     if current["type"] != Type.OTP:  # for THIRD_PERSON the selector answers with the third person's method
@@ -478,7 +484,11 @@ def declaration_request_approve(
         person, request, employee = declaration_request_lock(request_id=request_id, client=client)
         _check_request(request, person, verification_code)
         type = request.confirmation_type
-        ensure_confirmation_still_valid(person=person, current=request.authentication_method_current)
+        ensure_confirmation_still_valid(
+            person=person,
+            current=request.authentication_method_current,
+            own_na_confirms=request.parent_declaration_id is not None,
+        )
         _check_verified(person)
         data = dict(request.data_to_be_signed)
         if type == Type.NA and _active_parent(request, lock=True) is not None:

@@ -31,7 +31,6 @@ SMS_KIND = "merge_request"
 PERSON_NOT_FOUND = "Person not found"
 PERSON_MERGED = "Person is already merged"
 SAME_PERSON = "Merge person must differ from master person"
-NA_NOT_ALLOWED = "Merge request can not be confirmed by authentication method NA"
 ALREADY_EXISTS = "Merge request for these persons already exists"
 NOT_NEW = "Merge request is not in status NEW"
 EXPIRED = "Merge request is expired"
@@ -89,8 +88,6 @@ def merge_request_create(
     if master.pk == merge.pk:
         raise ValidationFailed(field="merge_person_id", description=SAME_PERSON)
     current = authentication_method_current(person=master, authorize_with=authorize_with)
-    if current["type"] == Type.NA:
-        raise Conflict(NA_NOT_ALLOWED)
     now = timezone.now()
     # One open request per pair of persons and legal entity, whichever is the master; another
     # entity's request is neither blocking nor revealed. A request past its expiry that housekeeping

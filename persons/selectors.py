@@ -11,6 +11,11 @@ Type = AuthenticationMethod.Type
 PERSON_INACTIVE = "Person is not active"
 THIRD_PERSON_INACTIVE = "Third person is not active"
 METHOD_CHANGED = "Authentication method has changed"
+NO_METHOD = "Person has no active authentication method"
+NA_CONFIRMS_NOTHING = "Request can not be confirmed by authentication method NA"
+THIRD_PERSON_NO_METHOD = "Third person has no authentication method"
+# What a person confirms with themselves; NA confirms only a declaration with a parent declaration.
+CONFIRMING_TYPES = (Type.OTP, Type.OFFLINE)
 
 
 def person_get(*, person_id) -> Person:
@@ -54,14 +59,21 @@ def primary_method(person: Person) -> AuthenticationMethod | None:
     return active_method(person, type=list(AuthenticationMethod.PRIMARY_TYPES))
 
 
-def authentication_method_current(*, person: Person, authorize_with=None, primary=None) -> dict:
-    """The method that confirms a request for `person`, as stored on the request.
+def authentication_method_current(
+    *, person: Person, authorize_with=None, primary=None, own_na_confirms: bool = False
+) -> dict:
+    """Who confirms a request about `person`: the one rule every flow applies at create, at resend
+    and again at approve.
 
-    `authorize_with` picks one of the person's active methods; by default the primary one confirms
-    (`primary`, when the caller has read it already: one query fewer).
-    For a THIRD_PERSON method the third person's own primary method decides: the SMS goes to their
-    phone, or their documents are needed. Returns `{"type", "number", "method_id"}` with the phone
-    in clear (the flows send SMS to it); responses mask it.
+    The method is `authorize_with` (one of the person's active methods) or, by default, the primary
+    one (`primary`, when the caller has read it already: one query fewer); a person whose primary is NA
+    or missing is confirmed by their first third person who can confirm. What confirms:
+    - the person's own OTP phone (an SMS) or OFFLINE documents;
+    - a THIRD_PERSON method, through the third person's *own* OTP phone or OFFLINE documents; a third
+      person with NA, or with no active method, confirms nothing (409);
+    - the person's own NA, only where `own_na_confirms` (a declaration with a parent declaration).
+    Returns `{"type", "number", "method_id"}` with the phone in clear (the flows send SMS to it);
+    responses mask it.
     """
     if authorize_with is not None:
         method = active_method(person, id=authorize_with)
@@ -69,15 +81,15 @@ def authentication_method_current(*, person: Person, authorize_with=None, primar
             raise ValidationFailed(field="authorize_with", description="Authentication method not found")
     else:
         method = primary or primary_method(person)
+        if method is None or (method.type == Type.NA and not own_na_confirms):
+            method = _trusted_third_person_method(person) or method
     if method is None:
-        raise Conflict("Person has no active authentication method")
+        raise Conflict(NO_METHOD)
+    if method.type == Type.NA and not own_na_confirms:
+        raise Conflict(NA_CONFIRMS_NOTHING)
     confirming = method
     if method.type == Type.THIRD_PERSON:
-        if method.third_person.status != Person.Status.ACTIVE:  # merged away: confirms for no one
-            raise Conflict(THIRD_PERSON_INACTIVE)
-        confirming = primary_method(method.third_person)
-        if confirming is None:
-            raise Conflict("Third person has no active authentication method")
+        confirming = _third_persons_own_method(method)
     return {
         "type": confirming.type,
         "number": confirming.phone_number or None,
@@ -85,7 +97,30 @@ def authentication_method_current(*, person: Person, authorize_with=None, primar
     }
 
 
-def ensure_confirmation_still_valid(*, person: Person, current: dict) -> None:
+def _third_persons_own_method(method: AuthenticationMethod) -> AuthenticationMethod:
+    """The OTP or OFFLINE method through which a THIRD_PERSON method confirms: the third person's own."""
+    if method.third_person.status != Person.Status.ACTIVE:  # merged away: confirms for no one
+        raise Conflict(THIRD_PERSON_INACTIVE)
+    confirming = primary_method(method.third_person)
+    if confirming is None or confirming.type not in CONFIRMING_TYPES:
+        raise Conflict(THIRD_PERSON_NO_METHOD)
+    return confirming
+
+
+def _trusted_third_person_method(person: Person) -> AuthenticationMethod | None:
+    """The person's earliest THIRD_PERSON method whose third person can confirm; when none can, their
+    earliest one (which then answers why not); None without any."""
+    methods = list(person.authentication_methods.active().filter(type=Type.THIRD_PERSON).select_related("third_person"))
+    for method in methods:
+        try:
+            _third_persons_own_method(method)
+        except Conflict:
+            continue
+        return method
+    return methods[0] if methods else None
+
+
+def ensure_confirmation_still_valid(*, person: Person, current: dict, own_na_confirms: bool = False) -> None:
     """At approve, under the person's lock: the request may only be confirmed as it was made.
 
     409 when the person is no longer active (merged into another record), or when the method that
@@ -95,7 +130,9 @@ def ensure_confirmation_still_valid(*, person: Person, current: dict) -> None:
     if person.status != Person.Status.ACTIVE:
         raise Conflict(PERSON_INACTIVE)
     try:
-        now_current = authentication_method_current(person=person, authorize_with=current.get("method_id") or None)
+        now_current = authentication_method_current(
+            person=person, authorize_with=current.get("method_id") or None, own_na_confirms=own_na_confirms
+        )
     except ValidationFailed as error:  # the method has ended
         raise Conflict(METHOD_CHANGED) from error
     if (now_current["type"], now_current["number"]) != (current.get("type"), current.get("number")):

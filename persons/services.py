@@ -301,26 +301,6 @@ def _required_documents(person: Person, *, current: dict, requested: dict) -> li
     return sorted(types)
 
 
-def _confirming_method(person: Person, *, primary: AuthenticationMethod | None) -> dict:
-    """The primary method confirms; a person whose primary is NA (or missing) is confirmed by a third person."""
-    try:
-        current = authentication_method_current(person=person, primary=primary)
-    except Conflict:
-        current = None
-    if current is None or current["type"] == Type.NA:
-        trusted = (
-            person.authentication_methods.active()
-            .filter(type=Type.THIRD_PERSON, third_person__status=Person.Status.ACTIVE)
-            .order_by("started_at")
-            .first()
-        )
-        if trusted is not None:
-            return authentication_method_current(person=person, authorize_with=trusted.id)
-        if current is None:
-            return authentication_method_current(person=person)  # raises the selector's conflict
-    return current
-
-
 def authentication_method_requests_cancel(*, now, actor: str, **equal) -> int:
     """NEW requests whose attributes equal `equal` -> CANCELLED (rows locked, each change recorded); how many."""
     cancelled = 0
@@ -349,9 +329,7 @@ def authentication_method_request_create(
         raise NotFound("Person not found")
     primary = primary_method(person)
     requested = _requested_method(person, action, authentication_method, primary=primary)
-    current = _confirming_method(person, primary=primary)
-    if current["type"] == Type.NA:
-        raise Conflict("Request can not be confirmed: the authentication method is NA")
+    current = authentication_method_current(person=person, primary=primary)
     documents = _required_documents(person, current=current, requested=requested)
     now = timezone.now()
     # A newer request replaces the legal entity's older one; other entities' requests are theirs.

@@ -100,7 +100,7 @@ def test_create_refusals(caller, caller_factory, doctor, patient):
     assert error(caller.post(url(inactive), body(doctor), format="json")) == (404, "Person not found")
     assert error(caller.post(url(PersonFactory(primary="NA")), body(doctor), format="json")) == (
         409,
-        "Approval can not be confirmed by authentication method NA",
+        "Request can not be confirmed by authentication method NA",
     )
     other_doctor = EmployeeFactory(client=caller_factory(name="Other MIS").client)
     field = "$.granted_to.identifier.value"

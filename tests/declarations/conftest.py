@@ -66,3 +66,10 @@ def error(response) -> dict:
 
 def invalid(response) -> list[tuple[str, str]]:
     return [(e["entry"], r["description"]) for e in error(response)["invalid"] for r in e["rules"]]
+
+
+def with_parent(person) -> dict:
+    """The create body's part that lets an NA person's own NA confirm: a parent declaration of theirs."""
+    from tests.declarations.factories import parent_declaration
+
+    return {"parent_declaration_id": str(parent_declaration(person).pk)}

@@ -57,3 +57,12 @@ class DeclarationRequestFactory(DjangoModelFactory):
     expires_at = factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(days=1))
     created_by = "test"
     updated_by = "test"
+
+
+def parent_declaration(person) -> Declaration:
+    """An active declaration of `person` with a doctor of another clinic: the parent declaration that
+    lets the person's own NA confirm a new request."""
+    from core.services import client_create
+
+    other_clinic = client_create(name="Parent declaration's MIS", scopes=[]).client
+    return DeclarationFactory(person=person, employee=EmployeeFactory(client=other_clinic))

@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 
 from core.models import Event
 from declarations.models import DeclarationRequest
-from tests.declarations.conftest import URL, act, error, invalid
+from tests.declarations.conftest import URL, act, error, invalid, with_parent
 from tests.declarations.factories import DeclarationFactory, EmployeeFactory
 from tests.persons.factories import AuthenticationMethodFactory, PersonFactory
 from verifications.models import Verification
@@ -80,8 +80,9 @@ def test_create_with_offline_answers_with_upload_urls(create):
     assert locmem.outbox == []
 
 
-def test_create_with_na_needs_nothing(create):
-    response = create(PersonFactory(primary="NA"))
+def test_create_with_na_and_a_parent_declaration_needs_nothing(create):
+    person = PersonFactory(primary="NA")
+    response = create(person, **with_parent(person))
     assert response.status_code == 201
     assert response.json()["urgent"] == {"authentication_method_current": {"type": "NA", "number": None}}
     assert locmem.outbox == []
@@ -157,12 +158,13 @@ def test_create_body_is_a_closed_schema(caller, body, entry):
 
 def test_a_newer_request_cancels_the_same_legal_entitys_open_ones_only(caller, caller_factory, create, doctor):
     person = PersonFactory(primary="NA")
+    parent = with_parent(person)
     other = caller_factory(name="Other MIS")
-    theirs = create(person, employee=EmployeeFactory(client=other.client), who=other).json()["data"]["id"]
-    first = create(person).json()["data"]["id"]
-    approved = create(person).json()["data"]["id"]
+    theirs = create(person, employee=EmployeeFactory(client=other.client), who=other, **parent).json()["data"]["id"]
+    first = create(person, **parent).json()["data"]["id"]
+    approved = create(person, **parent).json()["data"]["id"]
     assert act(caller, approved, "approve", {}).status_code == 201
-    newest = create(person).json()["data"]["id"]
+    newest = create(person, **parent).json()["data"]["id"]
     statuses = dict(DeclarationRequest.objects.values_list("id", "status"))
     assert {str(k): v for k, v in statuses.items()} == {
         theirs: "NEW",
@@ -191,7 +193,7 @@ def test_create_that_fails_to_send_leaves_nothing(create, settings):
 
 
 def test_list_filters_and_pages(caller, create, doctor, django_assert_max_num_queries):
-    people = [PersonFactory(primary="NA") for _ in range(3)]
+    people = [PersonFactory(primary="OFFLINE") for _ in range(3)]
     ids = [create(p).json()["data"]["id"] for p in people]
     other_doctor = EmployeeFactory(client=caller.client)
     create(people[0], employee=other_doctor)  # cancels people[0]'s first request
@@ -216,10 +218,10 @@ def test_list_queries_do_not_grow_with_rows(caller, create):
             assert caller.get(URL).status_code == 200
         return len(queries)
 
-    create(PersonFactory(primary="NA"))
+    create(PersonFactory(primary="OFFLINE"))
     few = count_queries()
     for _ in range(6):
-        create(PersonFactory(primary="NA"))
+        create(PersonFactory(primary="OFFLINE"))
     assert count_queries() == few <= 6
 
 
@@ -320,7 +322,8 @@ def test_resend_saves_a_method_that_became_otp(caller, create, send):
 
 @pytest.mark.parametrize("primary", ["OFFLINE", "NA"])
 def test_resend_is_only_for_otp(caller, create, primary):
-    request_id = create(PersonFactory(primary=primary)).json()["data"]["id"]
+    person = PersonFactory(primary=primary)
+    request_id = create(person, **(with_parent(person) if primary == "NA" else {})).json()["data"]["id"]
     response = act(caller, request_id, "resend_otp", method="post")
     assert response.status_code == 409
     assert error(response)["message"] == "Resend OTP is not allowed for this authentication method"
@@ -341,7 +344,8 @@ def test_resend_and_approve_need_a_new_request(caller, create):
 
 
 def test_reject_an_approved_request(caller, create):
-    request_id = create(PersonFactory(primary="NA")).json()["data"]["id"]
+    person = PersonFactory(primary="NA")
+    request_id = create(person, **with_parent(person)).json()["data"]["id"]
     act(caller, request_id, "approve", {})
     response = act(caller, request_id, "reject")
     assert response.status_code == 200

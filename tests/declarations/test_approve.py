@@ -15,7 +15,12 @@ from declarations import services
 from declarations.models import ChainHead, Declaration, DeclarationRequest, Employee
 from declarations.selectors import employee_declaration_count, employees_with_declaration_counts
 from tests.declarations.conftest import act, error, invalid, last_code, wrong
-from tests.declarations.factories import DeclarationFactory, DeclarationRequestFactory, EmployeeFactory
+from tests.declarations.factories import (
+    DeclarationFactory,
+    DeclarationRequestFactory,
+    EmployeeFactory,
+    parent_declaration,
+)
 from tests.persons.factories import PersonFactory
 
 pytestmark = pytest.mark.django_db
@@ -31,7 +36,11 @@ def otp_request(create, **extra) -> tuple[str, str]:
 
 
 def new_request(create, primary="NA", **extra) -> str:
-    response = create(PersonFactory(primary=primary), **extra)
+    """A NEW request; the person's own NA confirms only with a parent declaration, so one is made."""
+    person = PersonFactory(primary=primary)
+    if primary == "NA" and "parent_declaration_id" not in extra:
+        extra["parent_declaration_id"] = str(parent_declaration(person).pk)
+    response = create(person, **extra)
     assert response.status_code == 201
     return response.json()["data"]["id"]
 
@@ -90,7 +99,7 @@ def test_printout_is_ukrainian_with_patient_doctor_legal_entity_dates_and_number
     caller.client.legal_entity_name = "КНП «Центр первинної медичної допомоги №1»"
     caller.client.save()
     person = PersonFactory(primary="NA", first_name="Олена", last_name="Петренко", second_name="Іванівна")
-    request_id = create(person).json()["data"]["id"]
+    request_id = create(person, parent_declaration_id=str(parent_declaration(person).pk)).json()["data"]["id"]
     data = approve(caller, request_id).json()["data"]
     printout = data["printout_content"]
     start = data["data_to_be_signed"]["start_date"].split("-")
@@ -121,17 +130,21 @@ def test_an_approve_without_a_code_checks_once_under_the_locks(caller, create, d
     its person and doctor, methods, the doctor's count, and the update of the chain's head, the request
     and its events: three statements but on PostgreSQL, where the head's lock lasts only for this one
     and the commit; with BEGIN and COMMIT)."""
-    request_id = new_request(create, "NA")
+    request_id = new_request(create, "OFFLINE")
+    upload(request_id)
     ChainHead.objects.get_or_create(id=ChainHead.ONLY)  # as migrations leave it (a flushed database has none)
     with django_assert_max_num_queries(7 if connection.vendor == "postgresql" else 9):
         assert approve(caller, request_id).status_code == 201
 
 
-def test_na_approve_without_a_parent_keeps_the_consent_fields(caller, create):
-    request_id = new_request(create, "NA")
-    data = approve(caller, request_id).json()["data"]
-    assert data["data_to_be_signed"]["patient_signed"] is False
-    assert data["data_to_be_signed"]["process_disclosure_data_consent"] is True
+def test_the_persons_own_na_without_a_parent_declaration_confirms_nothing(caller, create):
+    response = create(PersonFactory(primary="NA"))
+    assert response.status_code == 409
+    assert error(response) == {
+        "type": "request_conflict",
+        "message": "Request can not be confirmed by authentication method NA",
+    }
+    assert not DeclarationRequest.objects.exists()
 
 
 # --- step 1: the body --------------------------------------------------------------------------------

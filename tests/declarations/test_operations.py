@@ -12,7 +12,7 @@ from django.utils import timezone
 from core.models import Event
 from declarations import housekeeping, merging
 from declarations.models import DeclarationRequest, Employee
-from tests.declarations.conftest import act
+from tests.declarations.conftest import act, with_parent
 from tests.declarations.factories import DeclarationFactory, DeclarationRequestFactory, EmployeeFactory
 from tests.persons.factories import PersonFactory
 
@@ -108,23 +108,21 @@ def test_merging_cancels_the_persons_open_requests_of_every_legal_entity(caller,
 # --- seed_demo ---------------------------------------------------------------------------------------
 
 
-def test_seed_demo_adds_a_doctor_and_one_open_request_per_method():
+def test_seed_demo_adds_a_doctor_and_one_open_request_by_otp_and_by_offline():
     first = run("seed_demo")
     requests = first["declaration_requests"]
-    assert set(requests) == {"OTP", "OFFLINE", "NA"}
+    assert set(requests) == {"OTP", "OFFLINE"}
     for method, shown in requests.items():
         request = DeclarationRequest.objects.get(pk=shown["id"])
         assert request.status == "NEW"
         assert request.confirmation_type == method
         assert str(request.employee_id) == first["employee"]["id"]
-    assert {"declaration request (OTP)", "declaration request (OFFLINE)", "declaration request (NA)"} <= set(
-        first["created"]
-    )
+    assert {"declaration request (OTP)", "declaration request (OFFLINE)"} <= set(first["created"])
     second = run("seed_demo")  # idempotent
     assert not [what for what in second["created"] if "declaration" in what or "doctor" in what]
     assert second["employee"] == first["employee"]
     assert second["declaration_requests"] == requests
-    assert DeclarationRequest.objects.count() == 3 and Employee.objects.count() == 1
+    assert DeclarationRequest.objects.count() == 2 and Employee.objects.count() == 1
 
 
 # --- admin -------------------------------------------------------------------------------------------
@@ -139,7 +137,7 @@ def boss(client):
 
 def test_request_detail_shows_the_audit_trail_and_the_printout(client, boss, caller, create):
     person = PersonFactory(primary="NA")
-    request_id = create(person).json()["data"]["id"]
+    request_id = create(person, **with_parent(person)).json()["data"]["id"]
     act(caller, request_id, "approve", {})
     page = client.get(f"/admin/declarations/declarationrequest/{request_id}/change/").content.decode()
     assert "doctor_confirmed" in page
@@ -211,7 +209,7 @@ def test_merge_approve_cancels_the_merged_persons_declaration_requests(caller, c
 
     master = PersonFactory(primary__phone_number="+380671112299")
     duplicate = PersonFactory(primary="NA")
-    request_id = create(duplicate).json()["data"]["id"]
+    request_id = create(duplicate, **with_parent(duplicate)).json()["data"]["id"]
     body = {"master_person_id": str(master.pk), "merge_person_id": str(duplicate.pk)}
     merge_id = send(caller.post, "/api/merge_requests", body, format="json").json()["data"]["id"]
     code = last_code("+380671112299")

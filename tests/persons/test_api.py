@@ -378,7 +378,7 @@ def test_missing_or_inactive_person_is_404(caller, create):
 def test_current_method_na_can_not_confirm(caller, create):
     response = create(PersonFactory(primary="NA"), {"action": "INSERT", "authentication_method": {"type": "OFFLINE"}})
     assert response.status_code == 409
-    assert error(response)["message"] == "Request can not be confirmed: the authentication method is NA"
+    assert error(response)["message"] == "Request can not be confirmed by authentication method NA"
 
 
 def test_person_without_a_method_is_409(caller, create):
