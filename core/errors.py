@@ -1,6 +1,7 @@
 """Domain errors and the one exception handler that maps every error to the API envelope."""
 
 import logging
+import re
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
@@ -8,6 +9,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_noop as _
 from rest_framework import exceptions
 from rest_framework.response import Response
+
+from core.masking import mask_phones_in
 
 logger = logging.getLogger(__name__)
 
@@ -164,7 +167,7 @@ def error_body(status: int, message: str, *, type: str | None = None, invalid: l
     """The `error` part of an answer, in the request's language: our messages are English constants
     wherever they are raised (services included), so they are translated here, once, for every
     answer; the framework's own messages arrive translated already."""
-    body = {"type": type or error_type_for(status), "message": gettext(str(message))}
+    body = {"type": type or error_type_for(status), "message": _quoted_phones_masked(gettext(str(message)))}
     if invalid:
         body["invalid"] = [_translated(entry) for entry in invalid[:MAX_INVALID]]
         if len(invalid) > MAX_INVALID:
@@ -173,8 +176,21 @@ def error_body(status: int, message: str, *, type: str | None = None, invalid: l
 
 
 def _translated(entry: dict) -> dict:
-    rules = [{**rule, "description": gettext(str(rule["description"]))} for rule in entry.get("rules", [])]
-    return {**entry, "rules": rules}
+    rules = [
+        {**rule, "description": _quoted_phones_masked(gettext(str(rule["description"])))}
+        for rule in entry.get("rules", [])
+    ]
+    masked = {"entry": mask_phones_in(str(entry["entry"]))} if "entry" in entry else {}  # may be a client's key
+    return {**entry, **masked, "rules": rules}
+
+
+_QUOTED = re.compile(r'"[^"]*"')
+
+
+def _quoted_phones_masked(text: str) -> str:
+    """A message quotes what the client sent (`"0501234567" is not a valid choice.`): a phone number
+    in a quote is masked, as in every answer; the messages' own examples (`like +380501234567`) stay."""
+    return _QUOTED.sub(lambda quote: mask_phones_in(quote.group()), text)
 
 
 def error_response(status: int, message: str, *, type: str | None = None, invalid=None, headers=None) -> Response:

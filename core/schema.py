@@ -101,6 +101,18 @@ class EnvelopeAutoSchema(AutoSchema):
             responses.setdefault(str(code), self._get_response_for_code(response, str(code), direction=direction))
         return responses
 
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        """A nested `many=True` list's bounds (`max_length`, `min_length`, `allow_empty=False`) as
+        `maxItems`/`minItems`: drf-spectacular reads them from validators, which such a list has not."""
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if isinstance(field, serializers.ListSerializer) and isinstance(schema, dict) and schema.get("type") == "array":
+            if field.max_length is not None:
+                schema["maxItems"] = field.max_length
+            min_items = max(field.min_length or 0, 0 if field.allow_empty else 1)
+            if min_items:
+                schema["minItems"] = min_items
+        return schema
+
     def get_operation(self, *args, **kwargs):
         operation = super().get_operation(*args, **kwargs)
         if operation is not None and getattr(self.view, "action", None) in getattr(self.view, "urgent_actions", ()):

@@ -49,9 +49,10 @@ class PersonCreateSerializer(StrictSerializer):
         error_messages={"invalid": "Must be 10 digits"},
     )
     no_tax_id = serializers.BooleanField(required=False, default=False)
-    documents = DocumentSerializer(many=True, required=False, default=list)
-    phones = PhoneSerializer(many=True, required=False, default=list)
-    authentication_methods = IntakeMethodSerializer(many=True)
+    # every list of a body has a maximum (beyond it, 422 at the list's path): a person has a few of each
+    documents = DocumentSerializer(many=True, required=False, default=list, max_length=10)
+    phones = PhoneSerializer(many=True, required=False, default=list, max_length=5)
+    authentication_methods = IntakeMethodSerializer(many=True, max_length=5)
 
 
 class RequestedMethodSerializer(StrictSerializer):

@@ -30,6 +30,58 @@ def test_request_id_is_generated_when_missing_or_unsafe(client):
     assert unsafe.json()["meta"]["request_id"] != "bad id\nwith newline"
 
 
+@pytest.mark.parametrize(
+    "request_id",
+    ["req-123", "a" * 128, "Trace.ID_1:2-3", "550e8400-e29b-41d4-a716-446655440000", "0a1b" * 8],
+)
+def test_good_request_id_is_echoed_in_header_meta_and_logs(client, log_output, request_id):
+    response = client.get("/api/no-such-route", HTTP_X_REQUEST_ID=request_id)
+    assert response.status_code == 404
+    assert response["X-Request-ID"] == request_id
+    assert response.json()["meta"]["request_id"] == request_id
+    assert f"[{request_id}] Not Found: /api/no-such-route" in log_output.getvalue()
+
+
+@pytest.mark.parametrize(
+    "request_id",
+    [
+        "a" * 129,  # too long
+        "bad id",
+        "two\nlines",
+        "ends-with-newline\n",
+        "tab\there",
+        "+380501234567",  # a phone number, in any spelling
+        "req-380501234567",
+        "req.0501234567",
+        "slash/or#hash",
+        "плюс",
+    ],
+)
+def test_bad_request_id_is_replaced_in_header_meta_and_logs(client, log_output, request_id):
+    response = client.get("/api/no-such-route", HTTP_X_REQUEST_ID=request_id)
+    generated = response["X-Request-ID"]
+    assert generated != request_id
+    assert str(uuid.UUID(generated)) == generated
+    assert response.json()["meta"]["request_id"] == generated
+    log = log_output.getvalue()
+    assert f"[{generated}] Not Found: /api/no-such-route" in log
+    assert request_id.strip() not in log
+
+
+def test_error_messages_mask_the_phone_numbers_they_quote(caller):
+    response = caller.post("/api/verifications", {"phone_number": "+380501234567", "+380501234567": 1}, format="json")
+    assert response.status_code == 422
+    [entry] = response.json()["error"]["invalid"]
+    assert entry["entry"] == "$.+38050*****67"  # the unknown property's name, a path of the client's
+    response = caller.post("/api/persons", {"gender": "380501234567"}, format="json")
+    [gender] = [e for e in response.json()["error"]["invalid"] if e["entry"] == "$.gender"]
+    assert gender["rules"][0]["description"] == '"38050*****67" is not a valid choice.'
+    response = caller.post("/api/verifications", {"phone_number": "0501234567"}, format="json")
+    assert response.json()["error"]["invalid"][0]["rules"][0]["description"] == (
+        "Must be a phone number like +380501234567"  # the message's own example stays
+    )
+
+
 def test_unknown_api_route_is_404_envelope(caller):
     response = caller.get("/api/no-such-thing")
     assert response.status_code == 404

@@ -43,6 +43,37 @@ def test_schema_documents_security_and_envelope():
     assert "Meta" in schema["components"]["schemas"]
 
 
+def test_every_list_of_a_request_body_has_a_maximum():
+    """Bounded input: each array a client may send is `maxItems`-bounded (the serializer's
+    `max_length`, which core.schema documents), so no body can carry 30 000 documents."""
+    schema = json.loads(APIClient().get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").content)
+    components = schema["components"]["schemas"]
+    unbounded, seen = [], set()
+
+    def walk(node, where):
+        if isinstance(node, list):
+            for item in node:
+                walk(item, where)
+        if not isinstance(node, dict):
+            return
+        if "$ref" in node:
+            name = node["$ref"].rsplit("/", 1)[-1]
+            if name not in seen:
+                seen.add(name)
+                walk(components[name], name)
+        if node.get("type") == "array" and "maxItems" not in node:
+            unbounded.append(where)
+        for key, value in node.items():
+            walk(value, f"{where}.{key}")
+
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            if isinstance(operation, dict) and "requestBody" in operation:
+                walk(operation["requestBody"], f"{method} {path}")
+    assert {"PersonCreateRequest", "ApprovalCreateRequest"} <= seen
+    assert unbounded == []
+
+
 def test_swagger_ui_is_served_offline(client):
     response = client.get("/api/docs/")
     assert response.status_code == 200
