@@ -23,7 +23,7 @@ from core.services import job_create
 from declarations.models import Employee
 from persons.models import AuthenticationMethod, Person
 from persons.selectors import authentication_method_current, ensure_confirmation_still_valid, person_lock
-from verifications.services import request_code_send, request_insert, verification_confirm
+from verifications.services import request_code_send, request_insert, verification_confirm, verification_send_check
 
 Type = AuthenticationMethod.Type
 Status = Approval.Status
@@ -206,12 +206,15 @@ def approval_resend(*, patient_id, approval_id, client: Client | None, actor: st
 
 @transaction.atomic
 def approval_resend_start(*, patient_id, approval_id, client: Client, actor: str) -> Job:
-    """The asynchronous resend: the same checks answer at once (404, 409); the resend itself is a job
-    whose result is what `approval_resend` answers when the worker runs it."""
+    """The asynchronous resend: the same checks answer at once (404, 409, 429); the resend itself is a
+    job whose result is what `approval_resend` answers when the worker runs it."""
     from approvals.tasks import approval_resend_job
 
     approval = approval_get(client=client, patient_id=patient_id, approval_id=approval_id)
     _require_resendable(approval)
+    ensure_confirmation_still_valid(person=approval.patient, current=approval.authentication_method_current)
+    # 429 at once, and no job, when the phone may not get a code now
+    verification_send_check(phone_number=approval.authentication_method_current["number"], client=client)
     job = job_create(client=client, kind=RESEND_JOB_KIND, actor=actor)
     transaction.on_commit(
         partial(

@@ -30,6 +30,8 @@ os.environ.update(
     LOG_LEVEL="ERROR",
     SMS_BACKEND="locmem",
     OTP_SEND_LIMIT="1000000",
+    OTP_PHONE_SEND_LIMIT="1000000",
+    OTP_FAILED_LIMIT="1000000",
     OTP_RESEND_COOLDOWN_SECONDS="0",
     TASKS_BACKEND=os.environ.get("TASKS_BACKEND", "core.tasks.DatabaseBackend"),
 )

@@ -85,6 +85,8 @@ ENV = {
     "LOG_LEVEL": "ERROR",  # 4xx warnings are expected here and would cost time
     "SMS_BACKEND": "locmem",
     "OTP_SEND_LIMIT": "1000000",
+    "OTP_PHONE_SEND_LIMIT": "1000000",
+    "OTP_FAILED_LIMIT": "1000000",
     "OTP_RESEND_COOLDOWN_SECONDS": "0",
     "DJANGO_SETTINGS_MODULE": "config.settings",
 }

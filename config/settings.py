@@ -281,9 +281,14 @@ OTP_CODE_LENGTH = env.int("OTP_CODE_LENGTH", default=4)
 OTP_CODE_TTL_MINUTES = env.int("OTP_CODE_TTL_MINUTES", default=15)
 OTP_GENERATOR = env.str("OTP_GENERATOR", default="random")
 OTP_MAX_ATTEMPTS = env.int("OTP_MAX_ATTEMPTS", default=3)
+# codes per window for one client and phone (and one per cooldown), and for a phone from all clients
 OTP_SEND_LIMIT = env.int("OTP_SEND_LIMIT", default=5)
+OTP_PHONE_SEND_LIMIT = env.int("OTP_PHONE_SEND_LIMIT", default=10)
 OTP_SEND_WINDOW_MINUTES = env.int("OTP_SEND_WINDOW_MINUTES", default=15)
 OTP_RESEND_COOLDOWN_SECONDS = env.int("OTP_RESEND_COOLDOWN_SECONDS", default=30)
+# the guess budget: wrong codes per phone (every code, kind and client) per window; past it, the phone rests
+OTP_FAILED_LIMIT = env.int("OTP_FAILED_LIMIT", default=10)
+OTP_FAILED_WINDOW_HOURS = env.int("OTP_FAILED_WINDOW_HOURS", default=24)
 
 NO_SELF_AUTH_AGE = env.int("NO_SELF_AUTH_AGE", default=14)
 THIRD_PERSON_TERM_DAYS = env.int("THIRD_PERSON_TERM_DAYS", default=730)

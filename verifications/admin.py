@@ -1,4 +1,4 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -12,9 +12,10 @@ from core.admin import (
     ReadOnlyAdminMixin,
     apply_service,
 )
+from core.audit import actor_of
 from core.masking import mask_phone
-from verifications.models import SmsMessage, Verification
-from verifications.services import sms_resend
+from verifications.models import FailedGuess, SmsMessage, Verification
+from verifications.services import phone_guess_lock_lift, sms_resend
 
 
 @admin.register(Verification)
@@ -28,6 +29,41 @@ class VerificationAdmin(LargeTableAdminMixin, CaseSearchMixin, AuditHistoryMixin
         (None, {"fields": ("id", "phone", "kind", "client", "status", "attempts", "code_expired_at")}),
         (_("History"), {"fields": ("created_at", "updated_at", "history")}),
     )
+
+    actions = ["lift_guess_lock"]
+
+    @admin.display(description=_("phone number"))
+    def phone(self, obj):
+        return mask_phone(obj.phone_number)
+
+    def has_lift_guess_lock_permission(self, request):
+        return request.user.has_perm("verifications.lift_guess_lock")
+
+    @admin.action(
+        description=_("Lift the guess lock of these codes' phones"),
+        permissions=["lift_guess_lock"],
+        location=BOTH_PLACES,
+    )
+    def lift_guess_lock(self, request, queryset):
+        """For a patient who proved who they are another way: their phone may get codes again at once."""
+        phones = sorted(set(queryset.values_list("phone_number", flat=True)))
+        actor = actor_of(request)
+        lifted = {phone: phone_guess_lock_lift(phone_number=phone, actor=actor) for phone in phones}
+        for code in queryset:
+            self.log_change(request, code, gettext("Guess lock lifted"))
+        summary = ", ".join(f"{mask_phone(phone)} ({count})" for phone, count in lifted.items())
+        self.message_user(request, gettext("Guess lock lifted (failed attempts): %s") % summary, messages.SUCCESS)
+
+
+@admin.register(FailedGuess)
+class FailedGuessAdmin(LargeTableAdminMixin, CaseSearchMixin, AuditHistoryMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Wrong codes tried per phone: the guess budget's ledger. Lifting is done from the codes' list."""
+
+    list_display = ("created_at", "phone", "verification", "lifted_at", "lifted_by")
+    list_filter = (("created_at", DateRangeFilter),)
+    phone_search_lookup = "phone_number"
+    search_help_text = _("A whole phone number (+380 and nine digits)")
+    fields = ("phone", "verification", "created_at", "lifted_at", "lifted_by", "history")
 
     @admin.display(description=_("phone number"))
     def phone(self, obj):

@@ -1,98 +1,116 @@
-"""Per-phone send limits, counted from the verifications table itself.
+"""A phone's send limits and guess budget, counted from the database itself.
 
-The database is the one store every web process shares, whatever the cache is configured to be,
-so these limits hold across processes. The check takes the phone's lock first, which makes the count
-exact under parallel requests; a rolled-back send is not counted.
+The database is the one store every web process shares, whatever the cache is configured to be, so
+these limits hold across processes. Every count runs under the phone's lock, which makes it exact under
+parallel requests; a rolled-back send or guess is not counted.
+
+- Per client and phone: OTP_SEND_LIMIT codes per OTP_SEND_WINDOW_MINUTES, one per
+  OTP_RESEND_COOLDOWN_SECONDS. One clinic's sends never use up another's.
+- Per phone, all clients together: OTP_PHONE_SEND_LIMIT codes per window, so the patient is not flooded.
+- The guess budget, per phone over every code, kind and client: OTP_FAILED_LIMIT wrong codes per
+  OTP_FAILED_WINDOW_HOURS. Past it, no code is sent to the phone and none is accepted until the window
+  frees or staff lift it.
 """
 
 import math
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection
+from django.db.models import Q
 from django.utils import timezone
 
 from core.errors import TooManyRequests
-from core.rows import kept_cursor
-from verifications.models import Verification
+from verifications.models import FailedGuess, Verification
 
 WINDOW_EXCEEDED = "Too many verification codes were requested for this phone number"
 COOLDOWN = "A verification code was sent to this phone number moments ago"
+GUESSES_EXCEEDED = "Too many failed attempts for this phone number"
 
 # The first key of PostgreSQL's two-key advisory locks, so ours never collide with another app's.
 PHONE_LOCK_NAMESPACE = 0x0E7A
 
-# One scan of the phone's codes (phone_number, created_at index): those of the window, and the one
-# NEW code of a client for a kind, if asked for. Plain SQL: this runs for every code sent, and the ORM
-# aggregate it replaces cost 1.2 ms of Python per call to build, against 0.1 ms for this. On
-# PostgreSQL the same scan runs in a function, after the phone's lock (migration 0007).
-_LOCK_AND_SCAN = (
-    "SELECT created_at, id, status, kind, client_id FROM verifications_lock_phone_codes(%s, %s, %s, %s, %s)"
-)
-_SCAN = (
-    "SELECT created_at, id, status, kind, client_id FROM {table}"
-    " WHERE phone_number = %s AND (created_at > %s{client_code})"
-)
-_CLIENT_CODE = " OR (status = %s AND kind = %s AND client_id = %s)"
+
+def lock_phone(phone_number: str) -> None:
+    """Serialize sends and guesses per phone until the transaction ends: row locks cannot, when the
+    phone has no row yet. On PostgreSQL an advisory lock; SQLite needs none, its IMMEDIATE transactions
+    (config/settings.py) already run one writer at a time."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [PHONE_LOCK_NAMESPACE, phone_number])
+
+
+def failed_guesses(phone_number: str, *, now: datetime) -> list[datetime]:
+    """When the phone's latest wrong codes that count were tried, newest first (as many as the budget
+    holds). Read it under the phone's lock."""
+    return list(
+        FailedGuess.objects.filter(
+            phone_number=phone_number, lifted_at__isnull=True, created_at__gt=now - _failed_window()
+        )
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)[: settings.OTP_FAILED_LIMIT]
+    )
+
+
+def guess_lock_retry_after(failed: list[datetime], *, now: datetime) -> int | None:
+    """Seconds until a spent guess budget frees (the oldest failure that keeps it spent leaves the
+    window), or None while wrong codes may still be tried; `failed` from `failed_guesses`."""
+    limit = settings.OTP_FAILED_LIMIT
+    if len(failed) < limit:
+        return None
+    return _seconds(failed[limit - 1] + _failed_window() - now)
 
 
 def lock_phone_and_check_limits(
-    *, phone_number: str, client_code: tuple | None = None
+    *, phone_number: str, client_id, replaced_kind: str | None = None
 ) -> tuple[datetime, uuid.UUID | None]:
-    """Lock the phone until the transaction ends, then raise TooManyRequests when it may not get
-    another code now. Returns that now, read after the lock (a new code is never older than one issued
-    while this waited), and, with `client_code` (a kind and a client id), that client's NEW code of
-    that kind for the phone (one at most), found in the same scan (None without one).
+    """Lock the phone until the transaction ends, then raise TooManyRequests when `client_id` may not
+    send it another code now. Returns that now, read after the lock (a new code is never older than one
+    issued while this waited), and, with `replaced_kind`, the client's NEW code of that kind for the
+    phone (one at most, found in the same scan; None without one).
 
-    The lock serializes code issuing per phone: row locks cannot, when the phone has no row yet. On
-    PostgreSQL it is an advisory lock, taken with the scan in one call; SQLite needs none, its IMMEDIATE
-    transactions (config/settings.py) already run one writer at a time. The rows read are bounded by the
-    send limit: the window holds at most OTP_SEND_LIMIT codes of the phone.
+    The rows read are bounded by the send limits: the window holds at most OTP_PHONE_SEND_LIMIT codes.
     """
     window = timedelta(minutes=settings.OTP_SEND_WINDOW_MINUTES)
-    cooldown = timedelta(seconds=settings.OTP_RESEND_COOLDOWN_SECONDS)
     # From before the lock: the scan finds a few more codes if it waited, and the window is cut below.
-    scanned_since = timezone.now() - window
-    cursor = kept_cursor(connection)
-    if connection.vendor == "postgresql":
-        kind, client_id = client_code or (None, None)
-        cursor.execute(_LOCK_AND_SCAN, [PHONE_LOCK_NAMESPACE, phone_number, scanned_since, kind, client_id])
-    else:
-        params = [phone_number, scanned_since]
-        if client_code is not None:
-            params += [Verification.Status.NEW, *client_code]
-        cursor.execute(
-            _SCAN.format(table=Verification._meta.db_table, client_code=_CLIENT_CODE if client_code else ""), params
-        )
-    rows = cursor.fetchall()
+    scanned = Q(created_at__gt=timezone.now() - window)
+    if replaced_kind is not None:
+        scanned |= Q(status=Verification.Status.NEW, kind=replaced_kind, client_id=client_id)
+    lock_phone(phone_number)
     now = timezone.now()
+    retry_after = guess_lock_retry_after(failed_guesses(phone_number, now=now), now=now)
+    if retry_after is not None:
+        raise TooManyRequests(GUESSES_EXCEEDED, retry_after=retry_after)
+    codes = list(
+        Verification.objects.filter(scanned, phone_number=phone_number).values_list(
+            "created_at", "id", "status", "kind", "client_id"
+        )
+    )
     since = now - window
-    sent = sorted(created for created in (_datetime(row[0]) for row in rows) if created > since)
-    if len(sent) >= settings.OTP_SEND_LIMIT:
-        raise TooManyRequests(WINDOW_EXCEEDED, retry_after=_seconds(sent[0] + window - now))
-    if sent and now < sent[-1] + cooldown:
-        raise TooManyRequests(COOLDOWN, retry_after=_seconds(sent[-1] + cooldown - now))
-    if client_code is None:
-        return now, None
-    kind, client_id = client_code
-    found = [
+    to_phone = sorted(created for created, *_ in codes if created > since)
+    from_client = sorted(created for created, *_, owner in codes if created > since and owner == client_id)
+    _check_window(to_phone, settings.OTP_PHONE_SEND_LIMIT, window=window, now=now)
+    _check_window(from_client, settings.OTP_SEND_LIMIT, window=window, now=now)
+    cooldown = timedelta(seconds=settings.OTP_RESEND_COOLDOWN_SECONDS)
+    if from_client and now < from_client[-1] + cooldown:
+        raise TooManyRequests(COOLDOWN, retry_after=_seconds(from_client[-1] + cooldown - now))
+    replaced = [
         code_id
-        for _, code_id, status, code_kind, owner in rows
-        if (status, code_kind) == (Verification.Status.NEW, kind) and _same_id(owner, client_id)
+        for _, code_id, status, kind, owner in codes
+        if replaced_kind is not None and (status, kind, owner) == (Verification.Status.NEW, replaced_kind, client_id)
     ]
-    return now, uuid.UUID(str(found[0])) if found else None
+    return now, replaced[0] if replaced else None
 
 
-def _datetime(value) -> datetime:
-    """PostgreSQL answers an aware datetime; SQLite a naive one, or its text, in UTC as Django stored it."""
-    if not isinstance(value, datetime):
-        value = datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+def _check_window(sent: list[datetime], limit: int, *, window: timedelta, now: datetime) -> None:
+    """`sent` (oldest first) may hold one more: else 429 until enough of them leave the window."""
+    if len(sent) >= limit:
+        raise TooManyRequests(WINDOW_EXCEEDED, retry_after=_seconds(sent[len(sent) - limit] + window - now))
 
 
-def _same_id(stored, client_id) -> bool:
-    return stored is not None and str(stored) == str(client_id)
+def _failed_window() -> timedelta:
+    return timedelta(hours=settings.OTP_FAILED_WINDOW_HOURS)
 
 
 def _seconds(delta: timedelta) -> int:

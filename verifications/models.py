@@ -75,6 +75,37 @@ class Verification(models.Model):
         return self.status == self.Status.NEW and self.code_expired_at > timezone.now()
 
 
+class FailedGuess(models.Model):
+    """A wrong code tried for a phone. The guess budget counts them per phone, over every code, kind and
+    client (verifications.limits); staff lift a spent budget, which marks them lifted."""
+
+    phone_number = models.CharField(max_length=13)
+    verification = models.ForeignKey(
+        Verification, null=True, on_delete=models.SET_NULL, related_name="failed_guesses", db_index=False
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lifted_by = models.CharField(max_length=128, blank=True)
+
+    class Meta:
+        verbose_name = _("failed code attempt")
+        verbose_name_plural = _("failed code attempts")
+        ordering = ["-created_at"]
+        permissions = [("lift_guess_lock", "Can lift a phone's guess lock")]
+        indexes = [
+            # the phone's unlifted failures inside the window
+            models.Index(
+                fields=["phone_number", "-created_at"],
+                condition=models.Q(lifted_at__isnull=True),
+                name="failed_guess_phone_created",
+            ),
+            models.Index(fields=["created_at"], name="failed_guess_created"),
+        ]
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M:%S}"
+
+
 class ConfirmedRequest(models.Model):
     """What every request a patient confirms keeps, whatever its flow: its legal entity, the code sent
     for it (OTP) or the documents to upload (OFFLINE), its term, and who made and last changed it."""

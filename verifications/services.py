@@ -17,9 +17,8 @@ from core.masking import mask_phone
 from core.models import Client
 from core.rows import table, together
 from core.tasks import enqueue_on_commit
-from verifications import codes
-from verifications.limits import lock_phone_and_check_limits
-from verifications.models import Purpose, SmsMessage, Verification
+from verifications import codes, limits
+from verifications.models import FailedGuess, Purpose, SmsMessage, Verification
 from verifications.sms import SmsDeliveryError, get_backend
 
 logger = logging.getLogger(__name__)
@@ -48,14 +47,6 @@ def _owner_client(owner):
     return owner if isinstance(owner, Client) else owner.client
 
 
-def _replaced_by_new_code(*, owner, kind: str) -> tuple[tuple | None, object]:
-    """The owner's code a new one makes INACTIVE: a client's active code for the phone (its kind and
-    client, found in the send limits' scan of the phone's codes), or the request's current code (its id)."""
-    if isinstance(owner, Client):
-        return (kind, owner.pk), None
-    return None, owner.verification_id
-
-
 def verification_initialize(*, phone_number: str, kind: str, owner, actor: str = audit.SYSTEM) -> Verification:
     """Issue a new code for the phone on behalf of `owner` and queue its SMS (sent once this
     transaction commits).
@@ -80,9 +71,14 @@ def _initialize(*, phone_number: str, kind: str, owner, actor: str) -> Verificat
     kind = Purpose(kind)
     if (kind == Purpose.VERIFICATION) != isinstance(owner, Client):
         raise ValueError("a client owns `verification` codes; every other kind belongs to a request")
-    find, previous_id = _replaced_by_new_code(owner=owner, kind=kind)
-    now, found_id = lock_phone_and_check_limits(phone_number=phone_number, client_code=find)
-    previous_id = found_id or previous_id
+    # The code a new one makes INACTIVE: a client's own active code for the phone (found in the send
+    # limits' scan of the phone's codes), or the request's current one.
+    own_code = isinstance(owner, Client)
+    now, previous_id = limits.lock_phone_and_check_limits(
+        phone_number=phone_number, client_id=_owner_client(owner).pk, replaced_kind=kind if own_code else None
+    )
+    if not own_code:
+        previous_id = owner.verification_id
     if previous_id:  # conditional: a code no longer NEW is left alone
         _set_status(Verification(pk=previous_id), Verification.Status.INACTIVE, now=now, actor=actor)
 
@@ -116,6 +112,12 @@ def _initialize(*, phone_number: str, kind: str, owner, actor: str) -> Verificat
     return verification
 
 
+def verification_send_check(*, phone_number: str, client: Client) -> None:
+    """Raise TooManyRequests now when `client` may not send the phone a code (the limits
+    `verification_initialize` applies), for a send that a job makes later. Inside a transaction."""
+    limits.lock_phone_and_check_limits(phone_number=phone_number, client_id=client.pk)
+
+
 def request_code_send(*, request, kind: str, actor: str = audit.SYSTEM, also_save: tuple = ()) -> Verification:
     """A new code for `request`, to the phone of the method that confirms it
     (`authentication_method_current["number"]`). The request keeps it in `verification` (its previous
@@ -143,18 +145,26 @@ def request_insert(request, *, code_kind: str | None, actor: str = audit.SYSTEM)
 
 
 def _complete(verifications, *, code: str, actor: str) -> Verification:
-    """Apply one attempt to the latest of `verifications`, locked; NotFound when there is none.
+    """Apply one attempt to the latest of `verifications`; NotFound when there is none.
 
+    Guesses at one phone take turns (the phone's lock, then the code's row), whichever code they try,
+    so the phone's guess budget is exact: once spent, every code of the phone is refused.
     The failed attempt is committed before VerificationFailed is raised, so callers run this OUTSIDE
     their own transaction.atomic() block: inside it, their rollback would undo the counted attempt
     and give a guesser unlimited tries.
     """
     with transaction.atomic():
-        verification = verifications.select_for_update().order_by("-created_at").first()
-        if verification is None:
+        found = verifications.order_by("-created_at").values_list("pk", "phone_number").first()
+        if found is None:
             raise NotFound(NOT_FOUND)
-        now = timezone.now()  # after the lock: a guess that waited is judged at the time it is applied
-        reason = _attempt(verification, code, now=now, actor=actor)
+        limits.lock_phone(found[1])
+        verification = Verification.objects.select_for_update().get(pk=found[0])
+        now = timezone.now()  # after the locks: a guess that waited is judged at the time it is applied
+        failed = limits.failed_guesses(verification.phone_number, now=now)
+        if limits.guess_lock_retry_after(failed, now=now) is not None:
+            reason = MAX_ATTEMPTS
+        else:
+            reason = _attempt(verification, code, now=now, actor=actor, failed=failed)
     if reason is not None:
         logger.info("verification %s for %s failed: %s", verification.pk, mask_phone(verification.phone_number), reason)
         raise VerificationFailed(reason)
@@ -191,8 +201,9 @@ def verification_confirm(
         raise ValidationFailed(field=field, description=INVALID_CODE) from error
 
 
-def _attempt(verification: Verification, code: str, *, now, actor: str) -> str | None:
-    """Apply one attempt to the locked row; the failure reason, or None when the code was right."""
+def _attempt(verification: Verification, code: str, *, now, actor: str, failed: list) -> str | None:
+    """Apply one attempt to the locked row (`failed`: the phone's counted wrong codes); the failure
+    reason, or None when the code was right."""
     status = Verification.Status
     if verification.status == status.LOCKED:
         return MAX_ATTEMPTS
@@ -211,7 +222,37 @@ def _attempt(verification: Verification, code: str, *, now, actor: str) -> str |
     Verification.objects.filter(pk=verification.pk).update(attempts=verification.attempts, updated_at=now)
     if verification.attempts >= settings.OTP_MAX_ATTEMPTS:
         _set_status(verification, status.LOCKED, now=now, actor=actor)
+    _count_failed_guess(verification, now=now, actor=actor, failed=failed)
     return INVALID_CODE
+
+
+def _count_failed_guess(verification: Verification, *, now, actor: str, failed: list) -> None:
+    """A wrong code spends the phone's guess budget (under the phone's lock; `failed`: its counted wrong
+    codes before this one); the one that spends it locks every open code of the phone."""
+    FailedGuess.objects.create(phone_number=verification.phone_number, verification=verification, created_at=now)
+    if limits.guess_lock_retry_after([now, *failed], now=now) is None:
+        return
+    open_codes = Verification.objects.filter(phone_number=verification.phone_number, status=Verification.Status.NEW)
+    for open_code in open_codes.select_for_update():
+        _set_status(open_code, Verification.Status.LOCKED, now=now, actor=actor)
+    logger.warning("guess budget of %s spent: its codes are locked", mask_phone(verification.phone_number))
+
+
+@transaction.atomic
+def phone_guess_lock_lift(*, phone_number: str, actor: str) -> int:
+    """Staff lift a phone's spent guess budget (the patient proved who they are another way): its
+    failures so far no longer count. Codes already LOCKED stay locked; a new code can be sent at once.
+    How many failures were lifted."""
+    limits.lock_phone(phone_number)
+    now = timezone.now()
+    lifted = 0
+    for failed in FailedGuess.objects.select_for_update().filter(phone_number=phone_number, lifted_at__isnull=True):
+        failed.lifted_at, failed.lifted_by = now, actor
+        failed.save(update_fields=["lifted_at", "lifted_by"])
+        audit.record(entity=failed, property="lifted_at", old=None, new=now.isoformat(), actor=actor)
+        lifted += 1
+    logger.info("guess lock of %s lifted by %s (%d failures)", mask_phone(phone_number), actor, lifted)
+    return lifted
 
 
 def _set_status(verification: Verification, new_status: str, *, now, actor: str) -> None:

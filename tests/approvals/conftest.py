@@ -38,6 +38,7 @@ def approval_defaults(settings):
     """Resend right after create (the send limits have their own tests); an empty outbox."""
     settings.OTP_RESEND_COOLDOWN_SECONDS = 0
     settings.OTP_SEND_LIMIT = 1000
+    settings.OTP_PHONE_SEND_LIMIT = 1000
     settings.APPROVAL_RESEND_MODE = "async"
     locmem.outbox.clear()
     yield

@@ -47,7 +47,7 @@ def test_create_otp_answers_the_seeds_shape_and_sends_the_code(
     caller, doctor, patient, django_capture_on_commit_callbacks, django_assert_max_num_queries
 ):
     # the request's own queries; the SMS task runs on commit, after them
-    with django_capture_on_commit_callbacks(execute=True), django_assert_max_num_queries(12):
+    with django_capture_on_commit_callbacks(execute=True), django_assert_max_num_queries(13):
         response = caller.post(url(patient), body(doctor), format="json")
     assert response.status_code == 201, response.json()
     data = response.json()["data"]
@@ -206,7 +206,7 @@ def test_another_client_of_the_same_legal_entity_sees_the_approval(caller, calle
 
 def test_activate_with_the_code(caller, patient, create, django_assert_max_num_queries):
     approval = create(patient)
-    with django_assert_max_num_queries(17):
+    with django_assert_max_num_queries(19):
         response = caller.patch(url(patient, approval), {"code": code_of(PHONE)}, format="json")
     assert response.status_code == 200, response.json()
     assert response.json()["data"]["status"] == "active"

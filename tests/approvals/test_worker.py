@@ -26,7 +26,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.worker, pytest.mark.django_db(tr
 
 JOB_TASK = "approvals.tasks.approval_resend_job"
 # the worker resends right after the create's code: no cooldown
-RELAXED = {"OTP_RESEND_COOLDOWN_SECONDS": 0, "OTP_SEND_LIMIT": 1000}
+RELAXED = {"OTP_RESEND_COOLDOWN_SECONDS": 0, "OTP_SEND_LIMIT": 1000, "OTP_PHONE_SEND_LIMIT": 1000}
 
 
 def outbox_codes(outbox, phone_number: str) -> list[str]:

@@ -31,6 +31,7 @@ PHONE = "+380931234585"
 def relaxed_otp_limits(settings):
     settings.OTP_RESEND_COOLDOWN_SECONDS = 0
     settings.OTP_SEND_LIMIT = 1000
+    settings.OTP_PHONE_SEND_LIMIT = 1000
     locmem.outbox.clear()
 
 

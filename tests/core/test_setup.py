@@ -39,6 +39,7 @@ def seed(db, settings, tmp_path, django_capture_on_commit_callbacks):
     settings.DEMO_CREDENTIALS_FILE = tmp_path / "demo-credentials.json"
     settings.OTP_RESEND_COOLDOWN_SECONDS = 0
     settings.OTP_SEND_LIMIT = 1000
+    settings.OTP_PHONE_SEND_LIMIT = 1000
     locmem.outbox.clear()
 
     def run() -> dict:

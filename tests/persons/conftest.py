@@ -10,6 +10,7 @@ def relaxed_otp_limits(settings):
     """Tests send several codes to one phone in a row: no cooldown, a generous window."""
     settings.OTP_RESEND_COOLDOWN_SECONDS = 0
     settings.OTP_SEND_LIMIT = 1000
+    settings.OTP_PHONE_SEND_LIMIT = 1000
     locmem.outbox.clear()
 
 

@@ -169,12 +169,33 @@ def test_a_clients_new_code_replaces_only_its_own_older_one(a, run):
     assert statuses == [("+380671112233", "NEW"), (PHONE, "INACTIVE"), (PHONE, "NEW")]
 
 
-def test_send_limits_count_every_sms_to_the_phone(a, b, run, patient, settings):
-    settings.OTP_SEND_LIMIT = 2
-    new_method_request(a, run, patient)
+def test_one_clinics_sends_never_block_anothers_until_the_phones_own_cap(a, b, caller_factory, run, patient, settings):
+    """Seen from outside: clinic B's sends made clinic A's request fail with 429. Now each clinic has
+    its own limits for the phone, and only the phone's cap (for all clinics together) is shared."""
+    settings.OTP_SEND_LIMIT, settings.OTP_PHONE_SEND_LIMIT = 2, 5
+    settings.OTP_RESEND_COOLDOWN_SECONDS = 30
     assert run(b.post, "/api/verifications", {"phone_number": PHONE}).status_code == 200
-    limited = run(a.post, "/api/verifications", {"phone_number": PHONE})
-    assert limited.status_code == 429 and limited.headers["Retry-After"]
+    limited = run(b.post, "/api/verifications", {"phone_number": PHONE})
+    assert (limited.status_code, message(limited)) == (
+        429,
+        "A verification code was sent to this phone number moments ago",
+    )
+    settings.OTP_RESEND_COOLDOWN_SECONDS = 0
+    assert run(b.post, "/api/verifications", {"phone_number": PHONE}).status_code == 200  # B: 2 of 2
+    limited = run(b.post, "/api/verifications", {"phone_number": PHONE})
+    assert (limited.status_code, message(limited)) == (
+        429,
+        "Too many verification codes were requested for this phone number",
+    )
+
+    new_method_request(a, run, patient)  # A is not blocked by B
+    assert run(a.post, "/api/verifications", {"phone_number": PHONE}).status_code == 200  # A: 2 of 2; phone: 4
+    c = caller_factory(name="Clinic C")
+    assert run(c.post, "/api/verifications", {"phone_number": PHONE}).status_code == 200  # phone: 5 of 5
+    capped = run(c.post, "/api/verifications", {"phone_number": PHONE})
+    assert capped.status_code == 429 and 1 <= int(capped.headers["Retry-After"]) <= 900
+    assert message(capped) == "Too many verification codes were requested for this phone number"
+    assert len([m for m in locmem.outbox if m["phone_number"] == PHONE]) == 5
 
 
 # --- merged persons and changed methods ------------------------------------------------------------

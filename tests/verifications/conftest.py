@@ -57,6 +57,7 @@ def issue(django_capture_on_commit_callbacks):
 def no_send_limits(settings):
     settings.OTP_RESEND_COOLDOWN_SECONDS = 0
     settings.OTP_SEND_LIMIT = 1000
+    settings.OTP_PHONE_SEND_LIMIT = 1000
 
 
 @pytest.fixture

@@ -219,10 +219,11 @@ def test_initialize_and_complete_take_few_queries(
 
 # Counted with savepoints. Initialize (no savepoint of its own): token, limits with the active code in
 # the same scan (after the phone's lock on PostgreSQL, in the same call), [its update and event,]
-# insert, event, SMS row. Complete: token, locked read, update, [event].
-INITIALIZE_QUERIES = 7
-COMPLETE_WRONG_QUERIES = 5
-COMPLETE_RIGHT_QUERIES = 6
+# insert, event, SMS row, and the phone's guess budget. Complete: token, read, [the phone's lock,] locked
+# read, the phone's guess budget, update, [event]; a wrong code also records the failed guess.
+INITIALIZE_QUERIES = 8
+COMPLETE_WRONG_QUERIES = 9
+COMPLETE_RIGHT_QUERIES = 9
 
 
 def test_a_task_queue_that_refuses_the_sms_does_not_fail_the_saved_request(
