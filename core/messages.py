@@ -18,5 +18,9 @@ SHARED_MESSAGES = [
     _("Person has no active authentication method"),
     _("Person is not active"),
     _("Authentication method has changed"),
+    # who confirms, and the phone's guess budget: every flow
+    _("Request can not be confirmed by authentication method NA"),
+    _("Third person has no authentication method"),
+    _("Too many failed attempts for this phone number"),
     _("Must be a valid UUID"),
 ]

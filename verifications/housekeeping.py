@@ -20,8 +20,9 @@ def expire(now) -> dict[str, int]:
 def cleanup(now) -> dict[str, int]:
     before = now - timedelta(days=RETENTION_DAYS)
     deleted = _in_batches(lambda: services.verifications_delete_old(before=before, limit=BATCH_SIZE), "deleted")
+    failed = _in_batches(lambda: services.failed_guesses_delete_old(before=before, limit=BATCH_SIZE), "deleted")
     wiped = services.sms_wipe_ciphertexts(before=now - timedelta(minutes=settings.OTP_CODE_TTL_MINUTES))
-    return {"verifications deleted": deleted, "sms codes wiped": wiped}
+    return {"verifications deleted": deleted, "failed guesses deleted": failed, "sms codes wiped": wiped}
 
 
 def _in_batches(run_batch, verb: str) -> int:

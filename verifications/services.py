@@ -430,6 +430,16 @@ def verifications_delete_old(*, before, limit: int) -> int:
     return deleted.get(Verification._meta.label, 0)
 
 
+@transaction.atomic
+def failed_guesses_delete_old(*, before, limit: int) -> int:
+    """Delete at most `limit` failed guesses made before `before` (long out of the guess budget's
+    window; kept as long as codes, for the record); how many."""
+    ids = list(
+        FailedGuess.objects.filter(created_at__lt=before).order_by("created_at").values_list("pk", flat=True)[:limit]
+    )
+    return FailedGuess.objects.filter(pk__in=ids).delete()[0]
+
+
 def sms_requeue_stale(*, now) -> int:
     """Queue again what a lost worker left behind: SENDING past its lease (the worker died mid-send) or
     QUEUED with no task that ran for as long (the task was lost). How many.

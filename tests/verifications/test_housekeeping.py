@@ -74,3 +74,13 @@ def test_cleanup_keeps_verified_codes_so_the_phone_stays_verified(caller, issue,
     Verification.objects.filter(pk=verified.pk).update(created_at=timezone.now() - timedelta(days=400))
     assert "verifications deleted: 0" in command("cleanup")
     assert caller.get(f"/api/verifications/{PHONE}").status_code == 200
+
+
+def test_cleanup_deletes_failed_guesses_older_than_30_days(issue):
+    from verifications.models import FailedGuess
+
+    verification, _ = issue()
+    FailedGuess.objects.create(phone_number=PHONE, verification=verification)
+    FailedGuess.objects.create(phone_number=PHONE, created_at=timezone.now() - timedelta(days=31))
+    assert "failed guesses deleted: 1" in command("cleanup")
+    assert FailedGuess.objects.get().verification == verification
