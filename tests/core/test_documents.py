@@ -1,10 +1,14 @@
 """Signed upload URLs and the JPEG upload of scanned documents."""
 
+import io
+import random
+
 import pytest
 from django.core import signing
 from django.core.files.storage import default_storage
+from PIL import Image
 
-from core.documents import documents_missing, documents_require, storage_name
+from core.documents import documents_missing, documents_require, is_one_page_jpeg, storage_name
 from core.errors import Conflict
 from persons.models import AuthenticationMethodRequest
 from tests.core.samples import JPEG
@@ -128,11 +132,101 @@ def test_not_a_jpeg_is_422(client, owner, urls, body):
 
 
 def test_a_real_jpeg_with_restart_markers_and_fill_bytes_passes():
-    from core.jpeg import is_jpeg
-
     head, scan_end = JPEG[:-3], JPEG[-3:]
-    assert is_jpeg(head + b"\xff\x00\xff\xd0" + scan_end)
-    assert is_jpeg(JPEG[:2] + b"\xff" + JPEG[2:])
+    assert is_one_page_jpeg(head + b"\xff\x00\xff\xd0" + scan_end)
+    assert is_one_page_jpeg(JPEG[:2] + b"\xff" + JPEG[2:])
+
+
+def picture(format="JPEG", size=(64, 48), **options) -> bytes:
+    """A picture Pillow writes, in any format it can."""
+    image = Image.new("RGB", size, (200, 120, 40))
+    buffer = io.BytesIO()
+    image.save(buffer, format, **options)
+    return buffer.getvalue()
+
+
+def noise(size=(256, 256)) -> bytes:
+    """A JPEG of random pixels: its scan data is most of the file."""
+    image = Image.frombytes("RGB", size, random.Random(1).randbytes(size[0] * size[1] * 3))
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=90)
+    return buffer.getvalue()
+
+
+PHOTO = noise()
+
+
+@pytest.mark.parametrize(
+    "photo",
+    [PHOTO, picture(size=(1200, 900), quality=85, progressive=True), picture(size=(64, 48), subsampling=0)],
+    ids=["baseline", "progressive", "no-subsampling"],
+)
+def test_a_photo_from_pillow_passes(client, owner, urls, photo):
+    response = put(client, urls[0]["url"], photo)
+    assert response.status_code == 200
+    assert stored(owner) == photo
+
+
+def two_frames(format: str) -> bytes:
+    first, second = Image.new("RGB", (32, 32), "red"), Image.new("RGB", (32, 32), "blue")
+    buffer = io.BytesIO()
+    first.save(buffer, format, save_all=True, append_images=[second])
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param(picture("PNG"), id="png"),
+        pytest.param(picture("GIF"), id="gif"),
+        pytest.param(picture("WEBP"), id="webp"),
+        pytest.param(picture()[: len(picture()) // 2] + b"\xff\xd9", id="truncated-in-the-headers"),
+        pytest.param(PHOTO[: len(PHOTO) * 3 // 4], id="truncated-in-the-scan"),
+        pytest.param(PHOTO[:-2], id="truncated-before-eoi"),
+        pytest.param(PHOTO + b"PK\x05\x06" + b"\x00" * 18, id="zip-glued-after-eoi"),
+        pytest.param(two_frames("MPO"), id="mpo-two-frames"),
+        pytest.param(two_frames("TIFF"), id="tiff-two-pages"),
+        pytest.param(two_frames("GIF"), id="gif-two-frames"),
+    ],
+)
+def test_what_pillow_does_not_decode_as_one_jpeg_is_422(client, owner, urls, body):
+    response = put(client, urls[0]["url"], body)  # sent as image/jpeg, as a file renamed .jpg would be
+    assert response.status_code == 422
+    assert response.json()["error"] == {
+        "type": "validation_failed",
+        "message": "Validation failed",
+        "invalid": [
+            {
+                "entry_type": "json_data_property",
+                "entry": "$",
+                "rules": [{"rule": "format", "description": "Document must be a JPEG image", "params": []}],
+            }
+        ],
+    }
+    assert stored(owner) is None
+
+
+def with_size(jpeg: bytes, width: int, height: int) -> bytes:
+    """The same JPEG with its frame header (SOF) claiming another size: nothing more to decode."""
+    sof = jpeg.index(b"\xff\xc0")
+    return jpeg[: sof + 5] + height.to_bytes(2, "big") + width.to_bytes(2, "big") + jpeg[sof + 9 :]
+
+
+def test_a_decompression_bomb_is_refused_before_it_is_decoded(client, owner, urls, monkeypatch):
+    bomb = with_size(JPEG, 65000, 65000)  # 4.2 gigapixels claimed in 160 bytes
+    assert len(bomb) == len(JPEG)
+    decoded = []
+    monkeypatch.setattr(Image.Image, "load", lambda self: decoded.append(self))
+    assert put(client, urls[0]["url"], bomb).status_code == 422
+    assert decoded == []
+    assert stored(owner) is None
+
+
+@pytest.mark.parametrize("side", [11, 20], ids=["over-the-limit", "over-twice-the-limit"])
+def test_more_pixels_than_max_image_pixels_is_refused(client, urls, monkeypatch, side):
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 100)  # Pillow warns above it, raises above twice it
+    assert is_one_page_jpeg(picture(size=(10, 10)))
+    assert put(client, urls[0]["url"], picture(size=(side, side))).status_code == 422
 
 
 def test_too_large_is_413(client, urls, settings):
