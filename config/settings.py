@@ -1,9 +1,11 @@
 """Settings, all read from the environment (see .env.example for every variable)."""
 
 import warnings
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.conf import global_settings
 from django.core.checks.security.base import (
     SECRET_KEY_INSECURE_PREFIX,
     SECRET_KEY_MIN_LENGTH,
@@ -65,6 +67,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "oauth2_provider",
+    "axes",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     # core before django_tasks_db: its `db_worker` (which rides out database outages) wins
@@ -88,6 +91,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # the admin login's lockout page (429)
     # last, so it sees a view's exception first: a lost database connection is a 503, not a 500
     "core.db_unavailable.DatabaseUnavailableMiddleware",
 ]
@@ -136,6 +140,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+
+# Django's slow hashers for people's passwords (the first one hashes them), and the fast keyed digest of
+# OAuth client secrets, long random strings (core.hashers; DOT's CLIENT_SECRET_HASHER below).
+PASSWORD_HASHERS = [*global_settings.PASSWORD_HASHERS, "core.hashers.ClientSecretHasher"]
+# The admin login (django-axes): locked for a username from an address after this many failures,
+# for the cool-off (429); a success resets the count.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env.int("ADMIN_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("ADMIN_LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_CLIENT_IP_CALLABLE = "core.admin_login.client_ip"
+AXES_VERBOSE = False  # no banner on every start
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -206,6 +224,9 @@ OAUTH2_PROVIDER = {
     "SCOPES": SCOPES,
     "DEFAULT_SCOPES": [],
     "SCOPES_BACKEND_CLASS": "core.oauth.ClientScopes",
+    # client secrets: a fast keyed digest (core.hashers), and failed authentications throttled (core.oauth)
+    "CLIENT_SECRET_HASHER": "hmac_sha256",
+    "OAUTH2_VALIDATOR_CLASS": "core.oauth.ClientValidator",
     "ACCESS_TOKEN_EXPIRE_SECONDS": env.int("ACCESS_TOKEN_EXPIRE_SECONDS", default=3600),
     "REFRESH_TOKEN_EXPIRE_SECONDS": env.int("REFRESH_TOKEN_EXPIRE_SECONDS", default=86400),
     "PKCE_REQUIRED": True,
@@ -221,6 +242,10 @@ OAUTH2_PROVIDER = {
     "REFRESH_TOKEN_REUSE_PROTECTION": True,
     "ALLOWED_REDIRECT_URI_SCHEMES": ["https"] if not DEBUG else ["http", "https"],
 }
+
+# After this many failed authentications with one client id in the window, /oauth/ answers 429 for it.
+OAUTH_CLIENT_FAILED_LIMIT = env.int("OAUTH_CLIENT_FAILED_LIMIT", default=10)
+OAUTH_CLIENT_FAILED_WINDOW_SECONDS = env.int("OAUTH_CLIENT_FAILED_WINDOW_SECONDS", default=60)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "eHealth identity-confirmation service",

@@ -1,7 +1,8 @@
-"""System checks of `manage.py check --deploy`: settings that are fine on a laptop and wrong in production."""
+"""System checks: settings every start needs, and those of `manage.py check --deploy` (fine on a laptop,
+wrong in production)."""
 
 from django.conf import settings
-from django.core.checks import Tags, Warning, register
+from django.core.checks import Error, Tags, Warning, register
 
 NOT_DELIVERED = {
     "file": "writes each SMS, its code in clear, to SMS_FILE_PATH",
@@ -22,3 +23,37 @@ def check_sms_backend(app_configs, **kwargs):
             id="core.W001",
         )
     ]
+
+
+@register(Tags.security)
+def check_client_secret_hasher(app_configs, **kwargs):
+    """Client secrets need the fast digest (core.hashers) listed in PASSWORD_HASHERS, but never first:
+    the first hashes people's passwords. Unlisted, a stored digest is not recognized (no secret verifies,
+    and DOT digests the digest again on each save)."""
+    from django.contrib.auth.hashers import get_hasher, get_hashers
+    from oauth2_provider.settings import oauth2_settings
+
+    from core.hashers import ClientSecretHasher
+
+    try:
+        hasher = get_hasher(oauth2_settings.CLIENT_SECRET_HASHER)
+    except ValueError:
+        hasher = None
+    if not isinstance(hasher, ClientSecretHasher):
+        return [
+            Error(
+                f"OAUTH2_PROVIDER['CLIENT_SECRET_HASHER'] is {oauth2_settings.CLIENT_SECRET_HASHER!r}: client secrets "
+                "need the fast digest, listed in PASSWORD_HASHERS.",
+                hint=f"Name {ClientSecretHasher.algorithm!r}; list core.hashers.ClientSecretHasher in PASSWORD_HASHERS",
+                id="core.E001",
+            )
+        ]
+    if isinstance(get_hashers()[0], ClientSecretHasher):
+        return [
+            Error(
+                "core.hashers.ClientSecretHasher is the first of PASSWORD_HASHERS: people's passwords would get it.",
+                hint="List a password hasher (PBKDF2, Argon2) first.",
+                id="core.E002",
+            )
+        ]
+    return []

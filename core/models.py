@@ -116,3 +116,18 @@ class IdempotencyKey(models.Model):
 
     def __str__(self):
         return f"{self.key_digest[:12]}… ({self.status})"
+
+
+class ClientAuthFailure(models.Model):
+    """One failed client authentication at /oauth/ (core.oauth counts them per client id tried,
+    whether or not a client has that id). Only a SHA-256 of the id is kept: any string may be tried."""
+
+    client_key = models.CharField(max_length=64)
+    created_at = models.DateTimeField(db_index=True)  # `cleanup` deletes those out of the window
+
+    class Meta:
+        verbose_name = "failed client authentication"
+        indexes = [models.Index(fields=["client_key", "created_at"])]
+
+    def __str__(self):
+        return f"{self.client_key[:12]}… at {self.created_at:%Y-%m-%d %H:%M:%S}"
