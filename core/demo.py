@@ -10,11 +10,16 @@ then, so a demo module must be idempotent:
 - Look up what an earlier run made, by a natural key (a tax id, a name, the pair of persons), and
   create only what is missing. Call `created(context, "what")` for each thing it makes, so the
   output says what this run added (an empty list: everything was already there).
-- Expect any state a user may have left: a demo request approved, rejected or expired since is no
-  longer open; make a new one if the rules allow it (a fresh duplicate person, say), and never
-  re-open or edit the old one. Create through the services, as the API does. When a service refuses
-  (`core.errors.ApiError`: a Conflict, a TooManyRequests right after an earlier run), catch it, call
-  `skipped(context, "what", error)` and return what is there: the seed must never fail `make run`.
+- Never cancel, replace or change a request, whoever made it. The user's walkthroughs act on the
+  demo persons, so expect any state: a demo request approved, rejected or expired, a request the
+  user made. A new demo request is made only while the person has no open request of the demo
+  client's legal entity (NEW, or APPROVED for declarations): the services cancel those when a newer
+  one comes, so making it then would undo the user's work. Create through the services, as the API
+  does. When a service refuses (`core.errors.ApiError`: a Conflict, a TooManyRequests), catch it,
+  call `skipped(context, "what", error)` and return what is there: the seed must never fail
+  `make run`.
+- Send no code to a phone a walkthrough of docs/api.md uses: a code sent at start would make the
+  walkthrough's own send wait out the resend cooldown. Each demo code goes to a phone of its own.
 - Never rotate a credential printed before. A clear value that must be printed again (the client's
   secret, API key and token) is kept in the development-only file `DEMO_CREDENTIALS_FILE` (mode 0600,
   one entry per database) with `remember(...)` and read back with `recall(...)`; check it still

@@ -1,10 +1,9 @@
-"""Demo data of declarations: a doctor of the demo client and one open request by OTP and one by OFFLINE."""
+"""Demo data of declarations: a doctor of the demo client, the patient of docs/api.md's declaration
+walkthrough (no demo request: the walkthrough makes one, and gets the only code sent to that phone) and
+one open request confirmed OFFLINE (no SMS)."""
 
 from datetime import date
 
-from django.utils import timezone
-
-from core.audit import SYSTEM
 from core.demo import created, skipped
 from core.errors import ApiError
 from declarations.models import DeclarationRequest, Employee
@@ -14,7 +13,7 @@ from persons.services import person_create
 
 DEMO_ACTOR = "demo"
 DOCTOR = {"last_name": "Коваленко", "first_name": "Ірина", "second_name": "Петрівна"}
-# a patient of their own: the other demo phones got a code moments ago (the resend cooldown)
+# the walkthrough's patient, with a phone of their own: no other walkthrough or demo code goes to it
 OTP_PATIENT_TAX_ID = "3385700015"
 
 
@@ -46,29 +45,39 @@ def _otp_patient(context: dict) -> Person:
     )
 
 
-def _open_request(context: dict, *, method: str, person: Person, doctor: Employee) -> DeclarationRequest | None:
-    request = DeclarationRequest.objects.filter(
-        person=person, employee=doctor, status=DeclarationRequest.Status.NEW, expires_at__gt=timezone.now()
-    ).first()
-    if request is None:  # none yet, or the last one was approved, rejected, cancelled or expired since
-        what = f"declaration request ({method})"
-        try:
-            request = declaration_request_create(
-                person_id=person.pk, employee_id=doctor.pk, client=context["client"], actor=SYSTEM
-            )
-            created(context, what)
-        except ApiError as error:  # e.g. a code went to this phone moments ago: the next run makes it
-            skipped(context, what, error)
+def _open_request(context: dict, *, person: Person, doctor: Employee) -> DeclarationRequest | None:
+    """The person's open (NEW or APPROVED) request of the demo client's legal entity, whoever made it; one
+    is made only when there is none, as a new request cancels the open ones."""
+    client = context["client"]
+    requests = DeclarationRequest.objects.filter(person=person, legal_entity_id=client.legal_entity_id)
+    request = requests.filter(status__in=DeclarationRequest.OPEN_STATUSES).order_by("-created_at").first()
+    if request is not None:
+        return request
+    what = f"declaration request ({person.last_name} {person.first_name})"
+    try:
+        request = declaration_request_create(
+            person_id=person.pk, employee_id=doctor.pk, client=client, actor=DEMO_ACTOR
+        )
+    except ApiError as error:  # e.g. the person's method now sends a code that the limits refuse
+        skipped(context, what, error)
+        return None
+    created(context, what)
     return request
 
 
 def seed(context: dict) -> dict:
     doctor = _doctor(context, context["client"])
-    persons = context.get("persons", {})
-    # the NA child has no request of its own: their NA confirms only with a parent declaration
-    patients = {"OTP": _otp_patient(context), "OFFLINE": persons.get("offline")}
-    requests = {}
-    for method, person in patients.items():
-        request = person and _open_request(context, method=method, person=person, doctor=doctor)
-        requests[method] = request and {"id": str(request.pk), "person_id": str(person.pk), "status": request.status}
-    return {"employee": {"id": str(doctor.pk), "speciality": doctor.speciality}, "declaration_requests": requests}
+    patient = _otp_patient(context)
+    offline = context.get("persons", {}).get("offline")
+    request = offline and _open_request(context, person=offline, doctor=doctor)
+    return {
+        "employee": {"id": str(doctor.pk), "speciality": doctor.speciality},
+        "declaration_patient": str(patient.pk),
+        "declaration_request": request
+        and {
+            "id": str(request.pk),
+            "person_id": str(request.person_id),
+            "status": request.status,
+            "confirmed_by": request.confirmation_type,
+        },
+    }

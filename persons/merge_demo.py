@@ -1,17 +1,14 @@
-"""Demo data of merge requests: a patient registered twice and a NEW request to merge the duplicate.
+"""Demo data of merge requests: a patient registered twice, for docs/api.md's merge walkthrough to merge.
 
-Idempotent: once the demo request is approved (the duplicate is merged), rejected or expired, the next
-run adds a new duplicate record or a new request, so there is always one open request to try.
+No request is made here: the walkthrough makes it (a second open request for the pair would be refused)
+and gets the code on the master's phone, to which the demo sends nothing. Once the duplicate is merged,
+the next run adds a new duplicate record, so there is always a pair to try; it never touches a request.
 """
 
 import datetime
 
-from django.utils import timezone
-
-from core.demo import created, skipped
-from core.errors import ApiError
-from persons.merge_services import merge_request_create
-from persons.models import AuthenticationMethod, MergeRequest, Person
+from core.demo import created
+from persons.models import AuthenticationMethod, Person
 
 MASTER_PHONE = "+380671112299"
 NAME = {
@@ -44,25 +41,4 @@ def seed(context: dict) -> dict:
         AuthenticationMethod.objects.create(
             person=master, type=AuthenticationMethod.Type.OTP, phone_number=MASTER_PHONE
         )
-    merge_request = MergeRequest.objects.filter(
-        master_person=master,
-        merge_person=duplicate,
-        status=MergeRequest.Status.NEW,
-        expires_at__gt=timezone.now(),
-    ).first()
-    if merge_request is None:  # none yet, or the last one was rejected or expired since
-        try:
-            merge_request = merge_request_create(
-                master_person_id=master.pk, merge_person_id=duplicate.pk, client=context["client"]
-            )
-            created(context, "merge request")
-        except ApiError as error:  # e.g. a code went to the master's phone moments ago
-            skipped(context, "merge request", error)
-    return {
-        "merge_request": merge_request
-        and {
-            "id": str(merge_request.pk),
-            "master_person_id": str(master.pk),
-            "merge_person_id": str(duplicate.pk),
-        }
-    }
+    return {"merge": {"master_person_id": str(master.pk), "merge_person_id": str(duplicate.pk)}}

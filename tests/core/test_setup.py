@@ -22,7 +22,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from core.demo import PASSWORD_UNKNOWN
-from persons.merge_services import merge_request_approve, merge_request_reject
+from core.models import Client, Event
 from persons.models import AuthenticationMethodRequest, MergeRequest, Person
 from verifications.models import SmsMessage, Verification
 from verifications.sms import locmem
@@ -36,10 +36,8 @@ STRONG_KEY = "k3Y-" + "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789" * 2
 
 @pytest.fixture
 def seed(db, settings, tmp_path, django_capture_on_commit_callbacks):
+    """`seed_demo` at the default send limits (30 s between two codes to a phone), as `make run` runs it."""
     settings.DEMO_CREDENTIALS_FILE = tmp_path / "demo-credentials.json"
-    settings.OTP_RESEND_COOLDOWN_SECONDS = 0
-    settings.OTP_SEND_LIMIT = 1000
-    settings.OTP_PHONE_SEND_LIMIT = 1000
     locmem.outbox.clear()
 
     def run() -> dict:
@@ -64,17 +62,19 @@ def credentials(output: dict) -> dict:
 def test_a_second_seed_prints_the_same_working_credentials_and_creates_nothing(seed, settings):
     first = seed()
     assert "admin user" in first["created"] and "client Demo MIS" in first["created"]
+    assert "skipped" not in first  # every demo code goes to a phone of its own: none waits for the cooldown
     assert first["admin"]["password"] not in ("", PASSWORD_UNKNOWN)
     second = seed()
     assert second["created"] == []
     assert credentials(second) == credentials(first)
-    assert second["merge_request"] == first["merge_request"]
-    assert second["authentication_method_request"] == first["authentication_method_request"]
+    for key in ("persons", "merge", "authentication_method_request", "declaration_request", "approval"):
+        assert second[key] == first[key], key
     assert stat.S_IMODE(os.stat(settings.DEMO_CREDENTIALS_FILE).st_mode) == 0o600
 
     http = APIClient()
     http.credentials(HTTP_AUTHORIZATION=f"Bearer {second['access_token']}", HTTP_API_KEY=second["api_key"])
-    assert http.get("/api/health").status_code == 200
+    assert http.get(f"/api/persons/{second['persons']['otp']}").status_code == 200
+    assert APIClient().get(f"/api/persons/{second['persons']['otp']}").status_code == 401
     token = APIClient().post(
         "/oauth/token/",
         {"grant_type": "client_credentials", "scope": "otp:read"},
@@ -91,42 +91,92 @@ def basic(user: str, password: str) -> str:
     return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
 
 
-def test_seed_after_the_demo_requests_were_approved_rejected_or_expired(seed):
+def test_the_seed_sends_no_code_to_a_phone_a_walkthrough_uses(seed):
+    seed()
+    walkthrough_phones = {"+380501234567", "+380503410870", "+380671112299", "+380631234567", "+380661234567"}
+    assert [sms["phone_number"] for sms in locmem.outbox] == ["+380931234567"]  # the demo approval's, its own
+    assert not walkthrough_phones & {sms["phone_number"] for sms in locmem.outbox}
+
+
+def records() -> dict:
+    """Every request of every flow: (status, updated_at) by id."""
+    from approvals.models import Approval
+    from declarations.models import DeclarationRequest
+
+    rows = {}
+    for model in (AuthenticationMethodRequest, MergeRequest, DeclarationRequest, Approval):
+        rows.update({row.pk: (row.status, row.updated_at) for row in model.objects.all()})
+    return rows
+
+
+def test_the_walkthroughs_at_the_default_limits_and_a_seed_after_them_changes_nothing(
+    seed, django_capture_on_commit_callbacks
+):
+    """docs/api.md's walkthroughs one right after the other (each on its own phone: no 429), then `make run`
+    again: seed_demo adds what is missing and cancels, replaces or changes none of the user's requests."""
+    demo = seed()
+    http = APIClient()
+    http.credentials(HTTP_AUTHORIZATION=f"Bearer {demo['access_token']}", HTTP_API_KEY=demo["api_key"])
+
+    def call(method: str, path: str, body=None, status=200) -> dict:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = getattr(http, method)(path, body, format="json")
+        assert response.status_code == status, response.content.decode()
+        return response.json()["data"]
+
+    person = f"/api/persons/{demo['persons']['otp']}/authentication_method_requests"
+    method = {"type": "THIRD_PERSON", "value": demo["persons"]["offline"], "alias": "wife"}
+    request = call("post", person, {"action": "INSERT", "authentication_method": method}, status=201)
+    code = code_sent_to("+380503410870")
+    call("patch", f"{person}/{request['id']}/actions/approve", {"verification_code": code}, status=201)
+
+    merge = call("post", "/api/merge_requests", demo["merge"], status=201)
+    code = code_sent_to("+380671112299")
+    assert call("patch", f"/api/merge_requests/{merge['id']}/actions/approve", {"verification_code": code})
+
+    body = {"person_id": demo["declaration_patient"], "employee_id": demo["employee"]["id"]}
+    declaration = call("post", "/api/v3/declaration_requests", body, status=201)
+    code = code_sent_to("+380631234567")
+    url = f"/api/v3/declaration_requests/{declaration['id']}/actions/approve"
+    assert call("patch", url, {"verification_code": code}, status=201)["status"] == "APPROVED"
+    # the user's own request for the demo's OFFLINE patient replaces the demo's (the user's doing), left NEW
+    body = {"person_id": demo["persons"]["offline"], "employee_id": demo["employee"]["id"]}
+    theirs = call("post", "/api/v3/declaration_requests", body, status=201)
+
+    approvals = f"/api/patients/{demo['approval_patient']}/approvals"
+    reference = {"identifier": {"type": {"coding": [{"system": "eHealth/resources", "code": "employee"}]}}}
+    reference["identifier"]["value"] = demo["approval"]["granted_to"]
+    episode = {"identifier": {"type": {"coding": [{"system": "eHealth/resources", "code": "episode_of_care"}]}}}
+    episode["identifier"]["value"] = "2f6a1c5e-9d4b-4e0a-8c1f-3b7d5e9a0c21"
+    body = {"granted_resources": [episode], "granted_to": reference, "access_level": "read"}
+    approval = call("post", approvals, body, status=201)
+    code = code_sent_to("+380661234567")
+    assert call("patch", f"{approvals}/{approval['id']}", {"code": code})["status"] == "active"
+
+    before = records()
+    trail = Event.objects.filter(entity_id__in=[str(pk) for pk in before])
+    events = trail.count()
+    again = seed()
+    assert again["created"] == ["person Демченко Марія (duplicate)"]  # the old one was merged
+    assert "skipped" not in again
+    assert records() == before  # no request changed, and none was added: each demo one had an open one
+    assert trail.count() == events
+    assert again["declaration_request"]["id"] == theirs["id"]
+    assert again["merge"]["master_person_id"] == demo["merge"]["master_person_id"]
+    assert Person.objects.get(pk=demo["merge"]["merge_person_id"]).merged_into_id is not None
+    assert again["merge"]["merge_person_id"] != demo["merge"]["merge_person_id"]
+
+
+def test_seed_right_after_a_refused_send_still_succeeds_and_says_why(seed, django_capture_on_commit_callbacks):
+    from approvals.services import approval_reject
+
     first = seed()
-    merge_request = MergeRequest.objects.get(pk=first["merge_request"]["id"])
-    merge_request_approve(merge_request=merge_request, verification_code=code_sent_to("+380671112299"))
-    AuthenticationMethodRequest.objects.filter(pk=first["authentication_method_request"]["id"]).update(
-        expires_at=timezone.now() - timedelta(seconds=1)
-    )
-
-    second = seed()  # the duplicate is merged: a new duplicate and a new request; the expired one is replaced
-    assert set(second["created"]) == {
-        "person Демченко Марія (duplicate)",
-        "merge request",
-        "authentication-method request",
-    }
-    assert credentials(second) == credentials(first)
-    assert second["merge_request"]["master_person_id"] == first["merge_request"]["master_person_id"]
-    assert second["merge_request"]["merge_person_id"] != first["merge_request"]["merge_person_id"]
-    assert Person.objects.get(pk=first["merge_request"]["merge_person_id"]).merged_into_id is not None
-    new_request = AuthenticationMethodRequest.objects.get(pk=second["authentication_method_request"]["id"])
-    assert new_request.status == "NEW"
-
-    merge_request_reject(merge_request=MergeRequest.objects.get(pk=second["merge_request"]["id"]))
-    third = seed()
-    assert third["created"] == ["merge request"]
-    assert third["merge_request"]["merge_person_id"] == second["merge_request"]["merge_person_id"]
-    assert MergeRequest.objects.filter(status="NEW").count() == 1
-    assert seed()["created"] == []
-
-
-def test_seed_right_after_a_refused_send_still_succeeds_and_says_why(seed, settings):
-    first = seed()
-    merge_request_reject(merge_request=MergeRequest.objects.get(pk=first["merge_request"]["id"]))
-    settings.OTP_RESEND_COOLDOWN_SECONDS = 30  # the demo's own code went to that phone a moment ago
-    second = seed()
-    assert second["merge_request"] is None
-    assert second["skipped"] == ["merge request: A verification code was sent to this phone number moments ago"]
+    approval = first["approval"]
+    client = Client.objects.get(client_id=first["client_id"])
+    approval_reject(patient_id=approval["patient_id"], approval_id=approval["id"], client=client, actor="test")
+    second = seed()  # a new approval: its code would go to the phone the first one's went to moments ago
+    assert second["approval"]["id"] is None
+    assert second["skipped"] == ["approval: A verification code was sent to this phone number moments ago"]
 
 
 def test_seed_keeps_an_admin_password_it_does_not_know(seed, settings, django_user_model):

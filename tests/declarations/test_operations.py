@@ -12,6 +12,7 @@ from django.utils import timezone
 from core.models import Event
 from declarations import housekeeping, merging
 from declarations.models import DeclarationRequest, Employee
+from persons.models import Person
 from tests.declarations.conftest import act, with_parent
 from tests.declarations.factories import DeclarationFactory, DeclarationRequestFactory, EmployeeFactory
 from tests.persons.factories import PersonFactory
@@ -108,21 +109,38 @@ def test_merging_cancels_the_persons_open_requests_of_every_legal_entity(caller,
 # --- seed_demo ---------------------------------------------------------------------------------------
 
 
-def test_seed_demo_adds_a_doctor_and_one_open_request_by_otp_and_by_offline():
+def test_seed_demo_adds_a_doctor_the_walkthroughs_patient_and_one_open_offline_request():
     first = run("seed_demo")
-    requests = first["declaration_requests"]
-    assert set(requests) == {"OTP", "OFFLINE"}
-    for method, shown in requests.items():
-        request = DeclarationRequest.objects.get(pk=shown["id"])
-        assert request.status == "NEW"
-        assert request.confirmation_type == method
-        assert str(request.employee_id) == first["employee"]["id"]
-    assert {"declaration request (OTP)", "declaration request (OFFLINE)"} <= set(first["created"])
+    request = DeclarationRequest.objects.get()  # the walkthrough's patient has none: no code went to them
+    assert first["declaration_request"] == {
+        "id": str(request.pk),
+        "person_id": first["persons"]["offline"],
+        "status": "NEW",
+        "confirmed_by": "OFFLINE",
+    }
+    assert str(request.employee_id) == first["employee"]["id"]
+    assert Person.objects.get(pk=first["declaration_patient"]).tax_id == "3385700015"
+    assert "declaration request (Коваль Олена)" in first["created"]
     second = run("seed_demo")  # idempotent
     assert not [what for what in second["created"] if "declaration" in what or "doctor" in what]
-    assert second["employee"] == first["employee"]
-    assert second["declaration_requests"] == requests
-    assert DeclarationRequest.objects.count() == 2 and Employee.objects.count() == 1
+    for key in ("employee", "declaration_patient", "declaration_request"):
+        assert second[key] == first[key]
+    assert DeclarationRequest.objects.count() == 1 and Employee.objects.count() == 1
+
+
+def test_seed_demo_never_replaces_an_open_request_whoever_made_it(caller, send):
+    """A new request cancels the legal entity's open ones, so the demo makes one only while there is none."""
+    first = run("seed_demo")
+    demo_request = DeclarationRequest.objects.get(pk=first["declaration_request"]["id"])
+    DeclarationRequest.objects.filter(pk=demo_request.pk).update(status="APPROVED")  # as if the user approved it
+    second = run("seed_demo")
+    assert second["created"] == [] and second["declaration_request"]["status"] == "APPROVED"
+    demo_request.refresh_from_db()
+    assert (demo_request.status, DeclarationRequest.objects.count()) == ("APPROVED", 1)
+    DeclarationRequest.objects.filter(pk=demo_request.pk).update(status="REJECTED")  # no longer open
+    third = run("seed_demo")
+    assert third["created"] == ["declaration request (Коваль Олена)"]  # a new one, which cancelled nothing
+    assert set(DeclarationRequest.objects.values_list("status", flat=True)) == {"REJECTED", "NEW"}
 
 
 # --- admin -------------------------------------------------------------------------------------------
@@ -182,26 +200,27 @@ def test_declarations_are_listed_read_only(client, boss, caller):
     assert page.status_code == 200 and b"Save" not in page.content
 
 
-def test_the_readme_walkthrough(send):
-    """create -> the SMS in the outbox -> approve -> the printout, with the demo data, as the README does it."""
+def test_the_walkthrough_of_the_guide(send):
+    """create -> the SMS in the outbox -> approve -> the printout, with the demo data, as docs/api.md does it."""
     from tests.conftest import make_caller
     from tests.declarations.conftest import URL, last_code
 
     demo = run("seed_demo")
-    patient, doctor = demo["declaration_requests"]["OTP"]["person_id"], demo["employee"]["id"]
+    patient, doctor = demo["declaration_patient"], demo["employee"]["id"]
     caller = make_caller()
     caller.http.credentials(HTTP_AUTHORIZATION=f"Bearer {demo['access_token']}", HTTP_API_KEY=demo["api_key"])
     response = send(caller.post, URL, {"person_id": patient, "employee_id": doctor}, format="json")
     assert response.status_code == 201
     assert response.json()["urgent"] == {"authentication_method_current": {"type": "OTP", "number": "+38063*****67"}}
     request_id = response.json()["data"]["id"]
-    assert DeclarationRequest.objects.get(pk=demo["declaration_requests"]["OTP"]["id"]).status == "CANCELLED"
     code = last_code("+380631234567")
     approved = caller.patch(f"{URL}/{request_id}/actions/approve", {"verification_code": int(code)}, format="json")
     assert approved.status_code == 201
     assert approved.json()["data"]["status_reason"] == "doctor_confirmed"
     printout = caller.get(f"{URL}/{request_id}").json()["data"]["printout_content"]
     assert printout.startswith("<!DOCTYPE html>") and "Шевченко Андрій Іванович" in printout
+    assert run("seed_demo")["created"] == []  # `make run` again: the approved request stays approved
+    assert DeclarationRequest.objects.get(pk=request_id).status == "APPROVED"
 
 
 def test_merge_approve_cancels_the_merged_persons_declaration_requests(caller, create, send):

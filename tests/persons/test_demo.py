@@ -24,9 +24,12 @@ def test_seed_demo_adds_persons_with_each_method_and_one_open_request():
     }
     assert types == {"otp": {"OTP"}, "offline": {"OFFLINE"}, "na_with_third_person": {"NA", "THIRD_PERSON"}}
     request = AuthenticationMethodRequest.objects.get()
-    assert first["authentication_method_request"]["id"] == str(request.id)
-    assert request.status == "NEW"
-    assert request.authentication_method_current["type"] == "OTP"
+    assert first["authentication_method_request"] == {
+        "id": str(request.id),
+        "person_id": persons["offline"],
+        "status": "NEW",
+    }
+    assert request.authentication_method_current["type"] == "OFFLINE"  # no SMS: no walkthrough phone gets a code
 
     count = Person.objects.count()
     second = seed()  # idempotent

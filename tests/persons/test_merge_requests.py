@@ -626,13 +626,14 @@ def test_expire_marks_only_new_requests_past_expiry(caller):
     assert housekeeping.expire(timezone.now()) == {}
 
 
-def test_demo_adds_one_merge_request_idempotently(caller):
-    first = merge_demo.seed({"client": caller.client})
-    second = merge_demo.seed({"client": caller.client})
-    assert first == second
-    merge_request = MergeRequest.objects.get()
-    assert str(merge_request.pk) == first["merge_request"]["id"]
-    assert merge_request.authentication_method_current["type"] == "OTP"
+def test_demo_adds_a_pair_to_merge_idempotently_and_no_request():
+    first = merge_demo.seed({})
+    assert merge_demo.seed({}) == first
+    assert not MergeRequest.objects.exists()  # docs/api.md's walkthrough makes it, and gets the only code
+    master = Person.objects.get(pk=first["merge"]["master_person_id"])
+    assert list(master.authentication_methods.active().values_list("type", "phone_number")) == [
+        ("OTP", merge_demo.MASTER_PHONE)
+    ]
 
 
 def test_admin_list_detail_and_resend(admin_client, caller, send, otp_request, no_cooldown):
