@@ -158,6 +158,47 @@ def _manage(*args, **env):
     test_only = ("SECRET_KEY", "DEBUG", "DJANGO_SETTINGS_MODULE", "SECURE_SSL_REDIRECT", "SMS_BACKEND")
     environment = {k: v for k, v in os.environ.items() if k not in test_only}
     # DEBUG stated, so a developer's own `.env` (which `make run` writes with DEBUG on) cannot turn it on
+def manage_py(*argv) -> tuple[int, str, str]:
+    """`manage.py <argv>` as typed in a shell: its exit code, stdout and stderr."""
+    import contextlib
+    from io import StringIO
+
+    from django.core.management import ManagementUtility
+
+    out, err = StringIO(), StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            ManagementUtility(["manage.py", *argv]).execute()
+            code = 0
+        except SystemExit as exit:
+            code = exit.code
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["create_client", "--name", "Clinic", "--scopes", "otp:read nope"], "Unknown scopes: nope"),
+        (["create_client", "--scopes", "otp:read"], "the following arguments are required: --name"),
+        (["issue_token", "--client", "nope", "--scopes", "otp:read"], "No client with client_id nope"),
+        (["issue_token", "--client", "{client}", "--scopes", "otp:write"], "Client may not have scopes: otp:write"),
+        (["issue_token", "--client", "{client}", "--scopes", "otp:read", "--user", "ghost"], "No user ghost"),
+        (["issue_token", "--client", "{client}", "--scopes", "otp:read", "--expires-in", "soon"], "invalid int"),
+        (["create_employee", "--client", "nope", "--speciality", "THERAPIST"], "Client not found: nope"),
+        (["create_employee", "--client", "{client}", "--speciality", "SURGEON"], "--speciality must be one of"),
+        (["create_employee", "--speciality", "THERAPIST"], "the following arguments are required: --client"),
+    ],
+)
+def test_every_operator_command_exits_2_on_bad_input(argv, message):
+    """One convention for the three commands an operator types: refused input exits 2 with the reason on
+    stderr, as argparse's own usage errors do; nothing is printed on stdout and nothing is made."""
+    client_id = run("create_client", "--name", "Clinic", "--scopes", "otp:read")["client_id"]
+    code, out, err = manage_py(*[arg.replace("{client}", client_id) for arg in argv])
+    assert code == 2, (out, err)
+    assert message in err and out == ""
+    assert Client.objects.count() == 1
+
+
     environment.update({"DEBUG": "false", **env}, DJANGO_SETTINGS_MODULE="config.settings")
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=settings.BASE_DIR, env=environment, capture_output=True, text=True

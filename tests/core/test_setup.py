@@ -413,6 +413,26 @@ def test_outbox_last_gives_up_after_the_wait(outbox):
         outbox_command("--last", "--phone", "+380501234567", "--wait", "0.2")
 
 
+@pytest.mark.django_db
+def test_outbox_last_answers_at_once_when_no_sms_was_queued_to_the_phone(outbox):
+    outbox("+380671112299", "Код: 2222")
+    queue_sms("+380671112299")
+    started = time.monotonic()
+    with pytest.raises(CommandError, match=r"^No SMS was queued to \+380501234567, so there is nothing to wait for"):
+        outbox_command("--last", "--phone", "+380501234567")  # the default wait is 10 s: not taken
+    assert time.monotonic() - started < 1
+
+
+@pytest.mark.django_db
+def test_outbox_last_answers_at_once_when_the_newest_sms_failed(outbox):
+    sms = queue_sms("+380501234567")
+    SmsMessage.objects.filter(pk=sms.pk).update(status=SmsMessage.Status.FAILED, error="gateway said 503")
+    started = time.monotonic()
+    with pytest.raises(CommandError, match=r"The newest SMS to \+380501234567 FAILED \(gateway said 503\)"):
+        outbox_command("--last", "--phone", "+380501234567")
+    assert time.monotonic() - started < 1
+
+
 def test_outbox_needs_the_file_backend(settings):
     settings.SMS_BACKEND = "console"
     with pytest.raises(CommandError, match=r"The outbox is the file backend's; SMS_BACKEND is 'console'\."):

@@ -1,13 +1,17 @@
 import json
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
 from core.errors import ApiError
+from core.management.errors import BadInput
 from core.services import client_create
 
 
 class Command(BaseCommand):
-    help = "Register the API client of a legal entity. Prints client_id, client_secret and api_key once."
+    help = (
+        "Register the API client of a legal entity. Prints client_id, client_secret and api_key once. "
+        "Refused input exits 2."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--name", required=True)
@@ -26,7 +30,7 @@ class Command(BaseCommand):
                 redirect_uris=options["redirect_uri"],
             )
         except ApiError as error:
-            raise CommandError(error.describe()) from error
+            raise BadInput(error.describe()) from error
         self.stdout.write(
             json.dumps(
                 {

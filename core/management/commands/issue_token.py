@@ -1,15 +1,16 @@
 import json
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
 from core.errors import ApiError
+from core.management.errors import BadInput
 from core.models import Client
 from core.services import token_issue
 
 
 class Command(BaseCommand):
-    help = "Issue an access token for a client directly (back office, scripts, tests)."
+    help = "Issue an access token for a client directly (back office, scripts, tests). Refused input exits 2."
 
     def add_arguments(self, parser):
         parser.add_argument("--client", required=True, help="client_id")
@@ -20,7 +21,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         client = Client.objects.filter(client_id=options["client"]).first()
         if client is None:
-            raise CommandError(f"No client with client_id {options['client']}")
+            raise BadInput(f"No client with client_id {options['client']}")
         try:
             issued = token_issue(
                 client=client,
@@ -29,9 +30,9 @@ class Command(BaseCommand):
                 expires_in=options["expires_in"],
             )
         except get_user_model().DoesNotExist as error:
-            raise CommandError(f"No user {options['user']}") from error
+            raise BadInput(f"No user {options['user']}") from error
         except ApiError as error:
-            raise CommandError(error.describe()) from error
+            raise BadInput(error.describe()) from error
         self.stdout.write(
             json.dumps(
                 {

@@ -1,22 +1,17 @@
 import json
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
 from core.errors import ApiError
+from core.management.errors import BadInput
 from core.models import Client
 from declarations.models import Employee
 from declarations.services import employee_create
 
-USAGE_ERROR = 2
-
-
-def _usage(message: str) -> CommandError:
-    return CommandError(message, returncode=USAGE_ERROR)
-
 
 class Command(BaseCommand):
-    help = "Register a doctor of a client's legal entity. Prints its id as JSON."
+    help = "Register a doctor of a client's legal entity. Prints its id as JSON. Refused input exits 2."
 
     def add_arguments(self, parser):
         parser.add_argument("--client", required=True, help="The client_id of the legal entity's API client")
@@ -30,19 +25,19 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         client = Client.objects.filter(client_id=options["client"]).first()
         if client is None:
-            raise _usage(f"Client not found: {options['client']}")
+            raise BadInput(f"Client not found: {options['client']}")
         if options["speciality"] not in Employee.Speciality.values:
-            raise _usage(f"--speciality must be one of {', '.join(Employee.Speciality.values)}")
+            raise BadInput(f"--speciality must be one of {', '.join(Employee.Speciality.values)}")
         limit = options["declaration_limit"]
         if limit is not None:
             if not limit.isdigit() or int(limit) < 1:
-                raise _usage("--declaration-limit must be a positive integer")
+                raise BadInput("--declaration-limit must be a positive integer")
             limit = int(limit)
         user = None
         if options["user"]:
             user = get_user_model().objects.filter(username=options["user"]).first()
             if user is None:
-                raise _usage(f"User not found: {options['user']}")
+                raise BadInput(f"User not found: {options['user']}")
         try:
             employee = employee_create(
                 client=client,
@@ -54,5 +49,5 @@ class Command(BaseCommand):
                 user=user,
             )
         except ApiError as error:
-            raise _usage(error.describe()) from error
+            raise BadInput(error.describe()) from error
         self.stdout.write(json.dumps({"id": str(employee.id)}))
