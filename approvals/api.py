@@ -1,4 +1,4 @@
-"""Approvals API: `/api/patients/{patient_id}/approvals` (seed 001)."""
+"""Approvals API: `/api/patients/{patient_id}/approvals`."""
 
 from django.conf import settings
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -23,6 +23,7 @@ from core.views import ClientViewSet
 SYNC = "sync"
 
 
+@extend_schema(tags=["Approvals"])
 class ApprovalViewSet(ClientViewSet):
     """A patient's approvals: access to their records granted to a doctor, confirmed by the patient."""
 
@@ -121,7 +122,7 @@ class ApprovalViewSet(ClientViewSet):
             ),
             **error_responses(404, 409, 429),
         },
-        description="Seed 001: sends the code again to the phone of the method chosen at create. 404 `Person not "
+        description="Sends the code again to the phone of the method chosen at create. 404 `Person not "
         "found`, `Approval with such id is not found`; 409 `Resend SMS is not allowed for this authentication "
         "method` unless that method is OTP, or THIRD_PERSON whose third person uses OTP. Synchronous or a job, as "
         "the server is configured.",

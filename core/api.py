@@ -52,6 +52,7 @@ class JobStateSerializer(Serializer):
     class Meta:
         ref_name = "Job"
 
+@extend_schema(tags=["Jobs"])
 
 class JobViewSet(ClientViewSet):
     scope_map = {"retrieve": "job:read"}
@@ -70,6 +71,7 @@ class DocumentUploadedSerializer(Serializer):
     type = serializers.CharField()
     size = serializers.IntegerField()
 
+@extend_schema(tags=["Document uploads"])
 
 class DocumentUploadView(APIView):
     """`PUT /api/uploads/<token>`: the signed URL is the authorization, like a presigned S3 URL."""

@@ -20,6 +20,7 @@ from persons.serializers import CurrentMethodOutSerializer, OptionalVerification
 from verifications.serializers import VerificationSerializer
 
 
+@extend_schema(tags=["Declaration requests"])
 class DeclarationRequestViewSet(ClientViewSet):
     """`/api/v3/declaration_requests`: a client sees only its legal entity's requests."""
 

@@ -25,6 +25,7 @@ from persons.serializers import (
 )
 
 
+@extend_schema(tags=["Persons"])
 class PersonViewSet(ClientViewSet):
     scope_map = {
         "create": "person:write",
@@ -82,6 +83,7 @@ class PersonViewSet(ClientViewSet):
         return EnvelopeResponse(PersonVerificationSerializer(person).data)
 
 
+@extend_schema(tags=["Authentication-method requests"])
 class AuthenticationMethodRequestViewSet(ClientViewSet):
     """`/api/persons/{person_id}/authentication_method_requests`: a client sees only its legal entity's."""
 
@@ -138,7 +140,7 @@ class AuthenticationMethodRequestViewSet(ClientViewSet):
             201: OpenApiResponse(ApprovedSerializer, description="Completed"),
             **error_responses(409),
         },
-        description='Seed 003: `{"verification_code"}` when the current method is OTP, an empty body when '
+        description='`{"verification_code"}` when the current method is OTP, an empty body when '
         "OFFLINE (documents must be uploaded first). Applies the action and, on INSERT, verification rules 01-05.",
     )
     @action(detail=True, methods=["patch"], url_path="actions/approve")

@@ -21,9 +21,11 @@ from persons.merge_services import (
     merge_request_resend_otp,
 )
 from persons.models import AuthenticationMethod
+from persons.serializers import OptionalVerificationCodeSerializer
 from verifications.serializers import VerificationSerializer
 
 
+@extend_schema(tags=["Merge requests"])
 class MergeRequestViewSet(ClientViewSet):
     """Merging a duplicate person into the master record, confirmed by the master person."""
 
@@ -77,7 +79,7 @@ class MergeRequestViewSet(ClientViewSet):
         request=None,
         responses={200: VerificationSerializer, **error_responses(409, 429)},
         description=(
-            "Seed 000: sends a new code for a NEW request whose master person confirms by OTP "
+            "Sends a new code for a NEW request whose master person confirms by OTP "
             "(or THIRD_PERSON whose third person uses OTP); saves that method on the request."
         ),
     )
@@ -87,11 +89,14 @@ class MergeRequestViewSet(ClientViewSet):
         return EnvelopeResponse(VerificationSerializer(verification).data)
 
     @extend_schema(
-        request=VerificationCodeSerializer,
+        # the body depends on the request: a code when OTP confirms it, none otherwise, so neither the body
+        # nor its field is required here; the action checks the one the request needs (422 otherwise)
+        request=OptionalVerificationCodeSerializer,
         responses={200: MergeRequestSerializer, **error_responses(409)},
         description=(
-            "`{verification_code}` when the request is confirmed by OTP, an empty body when OFFLINE (the documents "
-            "must be uploaded). The merge person becomes inactive and points to the master person."
+            "`{verification_code}` when the request is confirmed by OTP (422 without it), an empty body or none "
+            "when OFFLINE (the documents must be uploaded). The merge person becomes inactive and points to the "
+            "master person."
         ),
     )
     @action(detail=True, methods=["patch"], url_path="actions/approve")

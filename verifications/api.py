@@ -19,6 +19,7 @@ PHONE_PARAMETER = OpenApiParameter(
 )
 
 
+@extend_schema(tags=["OTP verifications"])
 class VerificationViewSet(ClientViewSet):
     """OTP verification of a phone number."""
 

@@ -74,6 +74,30 @@ def test_every_list_of_a_request_body_has_a_maximum():
     assert unbounded == []
 
 
+def test_operations_are_grouped_under_human_tags_and_say_nothing_of_seeds():
+    schema = json.loads(APIClient().get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").content)
+    tags, texts = {}, []
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            if isinstance(operation, dict):
+                tags.setdefault(tuple(operation["tags"]), []).append(f"{method.upper()} {path}")
+                texts.append(json.dumps([operation.get("summary"), operation.get("description")]))
+    assert {tag for names in tags for tag in names} == {
+        "OTP verifications",
+        "Persons",
+        "Authentication-method requests",
+        "Merge requests",
+        "Declaration requests",
+        "Approvals",
+        "Jobs",
+        "Document uploads",
+        "health",  # the health view's own
+    }
+    assert "POST /api/v3/declaration_requests" in tags[("Declaration requests",)]
+    assert "PATCH /api/patients/{patient_id}/approvals/{id}" in tags[("Approvals",)]
+    assert not [text for text in texts if "seed 0" in text.lower()]
+
+
 def test_swagger_ui_is_served_offline(client):
     response = client.get("/api/docs/")
     assert response.status_code == 200

@@ -557,6 +557,20 @@ def test_approve_offline_needs_the_documents_and_no_body(caller, offline_request
     assert Person.objects.get(pk=offline_request.merge_person_id).merged_into_id == offline_request.master_person_id
 
 
+def test_the_schema_says_approve_takes_an_optional_body(client, caller, offline_request):
+    """An OFFLINE approve takes no body: the document must not require one, nor its code."""
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    operation = schema["paths"]["/api/merge_requests/{id}/actions/approve"]["patch"]
+    assert not operation["requestBody"].get("required", False)
+    body = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    component = schema["components"]["schemas"][body]
+    assert "verification_code" in component["properties"] and "required" not in component
+    upload(offline_request)
+    response = caller.generic("PATCH", f"{URL}/{offline_request.pk}/actions/approve")  # no body, no Content-Type
+    assert response.status_code == 200, response.content
+    assert response.json()["data"]["status"] == "APPROVED"
+
+
 @pytest.mark.parametrize("status", ["APPROVED", "REJECTED", "EXPIRED"])
 def test_approve_and_reject_need_status_new(caller, offline_request, status):
     MergeRequest.objects.filter(pk=offline_request.pk).update(status=status)
