@@ -158,30 +158,6 @@ def test_issue_token_for_unknown_client():
         run("issue_token", "--client", "nope", "--scopes", "otp:read")
 
 
-def test_seed_demo_is_idempotent():
-    first = run("seed_demo")
-    second = run("seed_demo")
-    assert first["client_id"] == second["client_id"]
-    assert Client.objects.filter(name="Demo MIS").count() == 1
-    http = APIClient()
-    http.credentials(HTTP_AUTHORIZATION=f"Bearer {second['access_token']}", HTTP_API_KEY=second["api_key"])
-    assert http.get("/api/health").status_code == 200
-
-
-def test_no_missing_migrations():
-    call_command("makemigrations", "--check", "--dry-run", verbosity=0)
-
-
-def _manage(*args, **env):
-    import os
-    import subprocess
-    import sys
-
-    from django.conf import settings
-
-    test_only = ("SECRET_KEY", "DEBUG", "DJANGO_SETTINGS_MODULE", "SECURE_SSL_REDIRECT", "SMS_BACKEND")
-    environment = {k: v for k, v in os.environ.items() if k not in test_only}
-    # DEBUG stated, so a developer's own `.env` (which `make run` writes with DEBUG on) cannot turn it on
 def manage_py(*argv) -> tuple[int, str, str]:
     """`manage.py <argv>` as typed in a shell: its exit code, stdout and stderr."""
     import contextlib
@@ -223,6 +199,30 @@ def test_every_operator_command_exits_2_on_bad_input(argv, message):
     assert Client.objects.count() == 1
 
 
+def test_seed_demo_is_idempotent():
+    first = run("seed_demo")
+    second = run("seed_demo")
+    assert first["client_id"] == second["client_id"]
+    assert Client.objects.filter(name="Demo MIS").count() == 1
+    http = APIClient()
+    http.credentials(HTTP_AUTHORIZATION=f"Bearer {second['access_token']}", HTTP_API_KEY=second["api_key"])
+    assert http.get("/api/health").status_code == 200
+
+
+def test_no_missing_migrations():
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+def _manage(*args, **env):
+    import os
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    test_only = ("SECRET_KEY", "DEBUG", "DJANGO_SETTINGS_MODULE", "SECURE_SSL_REDIRECT", "SMS_BACKEND")
+    environment = {k: v for k, v in os.environ.items() if k not in test_only}
+    # DEBUG stated, so a developer's own `.env` (which `make run` writes with DEBUG on) cannot turn it on
     environment.update({"DEBUG": "false", **env}, DJANGO_SETTINGS_MODULE="config.settings")
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=settings.BASE_DIR, env=environment, capture_output=True, text=True
