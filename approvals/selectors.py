@@ -30,7 +30,7 @@ def approval_get(*, client: Client | None, patient_id, approval_id, lock: bool =
         approvals = approvals.filter(legal_entity_id=client.legal_entity_id)
     if lock:
         approvals = approvals.select_for_update(of=("self",))
-    approval = approvals.first()
+    approval = approvals.order_by().first()  # by the key, not the list's order
     if approval is None:
         raise NotFound(APPROVAL_NOT_FOUND)
     return approval

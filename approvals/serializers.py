@@ -4,7 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from approvals.models import Approval
-from core.serializers import ModelSerializer, OtpCodeField, Serializer, StrictSerializer
+from core.serializers import OtpCodeField, StrictSerializer
 from persons.serializers import CurrentMethodOutSerializer
 
 SYSTEM = "eHealth/resources"
@@ -62,7 +62,7 @@ class ApprovalActivateSerializer(StrictSerializer):
     code = OtpCodeField(required=False)
 
 
-class ApprovalFilterSerializer(Serializer):
+class ApprovalFilterSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Approval.Status.choices, required=False)
     granted_to = serializers.UUIDField(required=False, help_text="The doctor's (employee's) id")
 
@@ -70,21 +70,21 @@ class ApprovalFilterSerializer(Serializer):
 # --- responses --------------------------------------------------------------------------------
 
 
-class CodingOutSerializer(Serializer):
+class CodingOutSerializer(serializers.Serializer):
     system = serializers.CharField()
     code = serializers.CharField()
 
 
-class ConceptOutSerializer(Serializer):
+class ConceptOutSerializer(serializers.Serializer):
     coding = CodingOutSerializer(many=True)
 
 
-class IdentifierOutSerializer(Serializer):
+class IdentifierOutSerializer(serializers.Serializer):
     type = ConceptOutSerializer()
     value = serializers.UUIDField()
 
 
-class ReferenceOutSerializer(Serializer):
+class ReferenceOutSerializer(serializers.Serializer):
     identifier = IdentifierOutSerializer()
     display_value = serializers.CharField(allow_null=True)
 
@@ -93,7 +93,7 @@ def _shown(reference: dict | None, display_value: str | None = None) -> dict | N
     return None if reference is None else {"identifier": reference["identifier"], "display_value": display_value}
 
 
-class ApprovalSerializer(ModelSerializer):
+class ApprovalSerializer(serializers.ModelSerializer):
     """Seed 001's shape: references with `display_value`, `expires_at` as Unix seconds, the phone masked."""
 
     patient_id = serializers.UUIDField(read_only=True)

@@ -18,7 +18,6 @@ from core.documents import documents_require
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.masking import mask_phone
 from core.models import Client, Job
-from core.rows import table
 from core.services import job_create
 from declarations.models import Employee
 from persons.models import AuthenticationMethod, Person
@@ -111,7 +110,7 @@ def approval_create(
     employee = _doctor(employee_id=granted_to_id, client=client)
     current = authentication_method_current(person=person, authorize_with=authorize_with)
     now = timezone.now()
-    approval = table(Approval).new(
+    approval = Approval(
         patient=person,
         granted_resources=granted_resources,
         granted_to=employee,

@@ -33,7 +33,7 @@ os.environ.update(
     OTP_PHONE_SEND_LIMIT="1000000",
     OTP_FAILED_LIMIT="1000000",
     OTP_RESEND_COOLDOWN_SECONDS="0",
-    TASKS_BACKEND=os.environ.get("TASKS_BACKEND", "core.tasks.DatabaseBackend"),
+    TASKS_BACKEND=os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
 )
 
 import django  # noqa: E402

@@ -271,7 +271,7 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Tasks ------------------------------------------------------------------------------------
-TASKS = {"default": {"BACKEND": env.str("TASKS_BACKEND", default="core.tasks.DatabaseBackend")}}
+TASKS = {"default": {"BACKEND": env.str("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend")}}
 # how long a worker may run one task before `expire_requests` takes it for dead and queues it again
 TASK_RUNNING_LEASE_SECONDS = env.int("TASK_RUNNING_LEASE_SECONDS", default=900)
 # `cleanup` deletes finished jobs and finished task results older than these

@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Callable
 from functools import cached_property
 
+from django.apps import apps
 from django.contrib import admin, messages
 from django.contrib.admin.options import ActionLocation
 from django.contrib.auth import get_user_model
@@ -310,8 +311,6 @@ def _entity_link(entity_type: str, entity_id: str) -> tuple[str, str]:
         url = reverse(f"admin:{app_label}_{model_name}_change", args=[entity_id])
     except NoReverseMatch:
         url = ""
-    from django.apps import apps
-
     try:
         label = str(apps.get_model(app_label, model_name)._meta.verbose_name)
     except LookupError:
@@ -502,7 +501,8 @@ class RequestAdminMixin(LargeTableAdminMixin, CaseSearchMixin, AuditHistoryMixin
 def request_admins(site=None) -> list:
     """The registered admins of every request kind, in registration order: the flows."""
     site = site or admin.site
-    return [model_admin for model_admin in site._registry.values() if isinstance(model_admin, RequestAdminMixin)]
+    registered = (site.get_model_admin(model) for model in apps.get_models() if site.is_registered(model))
+    return [model_admin for model_admin in registered if isinstance(model_admin, RequestAdminMixin)]
 
 
 # --- core records -------------------------------------------------------------------------------

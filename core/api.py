@@ -13,11 +13,10 @@ from core.models import Job
 from core.responses import EnvelopeResponse
 from core.schema import ErrorSerializer, error_responses
 from core.selectors import job_get_for_client
-from core.serializers import ModelSerializer, Serializer
 from core.views import ClientViewSet
 
 
-class JobSerializer(ModelSerializer):
+class JobSerializer(serializers.ModelSerializer):
     links = serializers.SerializerMethodField()
 
     class Meta:
@@ -38,7 +37,7 @@ class JobSerializer(ModelSerializer):
         return {key: data[key] for key in keep}
 
 
-class JobStateSerializer(Serializer):
+class JobStateSerializer(serializers.Serializer):
     """What JobSerializer answers, for the OpenAPI document: which keys are present depends on the status."""
 
     id = serializers.UUIDField()
@@ -52,8 +51,8 @@ class JobStateSerializer(Serializer):
     class Meta:
         ref_name = "Job"
 
-@extend_schema(tags=["Jobs"])
 
+@extend_schema(tags=["Jobs"])
 class JobViewSet(ClientViewSet):
     scope_map = {"retrieve": "job:read"}
 
@@ -67,12 +66,12 @@ class JobViewSet(ClientViewSet):
         return EnvelopeResponse(JobSerializer(job_get_for_client(job_id=pk, client=self.client)).data)
 
 
-class DocumentUploadedSerializer(Serializer):
+class DocumentUploadedSerializer(serializers.Serializer):
     type = serializers.CharField()
     size = serializers.IntegerField()
 
-@extend_schema(tags=["Document uploads"])
 
+@extend_schema(tags=["Document uploads"])
 class DocumentUploadView(APIView):
     """`PUT /api/uploads/<token>`: the signed URL is the authorization, like a presigned S3 URL."""
 

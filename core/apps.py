@@ -9,7 +9,5 @@ class CoreConfig(AppConfig):
     def ready(self):
         from core import checks  # noqa: F401 (registers the deploy checks)
         from core.masking import install_log_record_masking
-        from core.rows import cache_statement_conversions
 
-        cache_statement_conversions()
         install_log_record_masking()  # every log record's message, whichever handler gets it

@@ -1,5 +1,4 @@
-"""Audit events, written in the same transaction as the change they record (in plain SQL, core.rows:
-every write records some)."""
+"""Audit events, written in the same transaction as the change they record."""
 
 from collections.abc import Iterable
 from typing import Any
@@ -7,7 +6,6 @@ from typing import Any
 from django.db import models
 
 from core.models import Event
-from core.rows import Returned, table, together
 
 SYSTEM = "system"
 
@@ -25,7 +23,7 @@ def actor_of(request) -> str:
 
 def event_for(*, entity_type: str, entity_id, property: str, old: Any, new: Any, actor: str) -> Event:
     """An unsaved event: `record` saves one, bulk writers save many at once."""
-    return table(Event).new(
+    return Event(
         entity_type=entity_type,
         entity_id=str(entity_id),
         property=property,
@@ -35,35 +33,29 @@ def event_for(*, entity_type: str, entity_id, property: str, old: Any, new: Any,
     )
 
 
-def record(*, entity: models.Model, property: str, old: Any, new: Any, actor: str) -> Event:
-    event = event_for(
+def _event_of(entity: models.Model, property: str, old: Any, new: Any, actor: str) -> Event:
+    return event_for(
         entity_type=entity._meta.label_lower, entity_id=entity.pk, property=property, old=old, new=new, actor=actor
     )
-    table(Event).insert(event)
+
+
+def record(*, entity: models.Model, property: str, old: Any, new: Any, actor: str) -> Event:
+    event = _event_of(entity, property, old, new, actor)
+    event.save(force_insert=True)
     return event
 
 
 def record_changes(*, entity: models.Model, changes: Iterable[tuple[str, Any, Any]], actor: str) -> None:
-    table(Event).insert(
-        *(
-            event_for(
-                entity_type=entity._meta.label_lower, entity_id=entity.pk, property=prop, old=old, new=new, actor=actor
-            )
-            for prop, old, new in changes
-            if old != new
-        )
-    )
+    Event.objects.bulk_create([_event_of(entity, prop, old, new, actor) for prop, old, new in changes if old != new])
 
 
 def save_changes(entity: models.Model, *, fields, changes: Iterable[tuple[str, Any, Any]], actor: str) -> None:
-    """Save `fields` of the (locked) `entity` with the events of its `changes`: one statement on
-    PostgreSQL (core.rows.together)."""
-    with together():
-        table(type(entity)).update(entity, fields)
-        record_changes(entity=entity, changes=changes, actor=actor)
+    """Save `fields` of the (locked) `entity` with the events of its `changes`."""
+    entity.save(update_fields=fields)
+    record_changes(entity=entity, changes=changes, actor=actor)
 
 
 def _jsonable(value: Any) -> Any:
-    if value is None or isinstance(value, (bool, int, float, str, list, dict, Returned)):
-        return value  # a Returned is written as the JSON of what it turns out to be
+    if value is None or isinstance(value, (bool, int, float, str, list, dict)):
+        return value
     return str(value)

@@ -3,10 +3,8 @@ import hashlib
 from django.utils import timezone
 from django.utils.translation import gettext_noop as _
 from oauth2_provider.contrib.rest_framework import OAuth2Authentication
-from oauth2_provider.models import get_access_token_model, get_application_model
+from oauth2_provider.models import get_access_token_model
 from rest_framework import exceptions
-
-from core.rows import table
 
 API_KEY_REQUIRED = _("API-KEY header required")
 INVALID_API_KEY = _("Invalid api key")
@@ -17,18 +15,12 @@ def access_token_for(value: str):
     """The unexpired access token with this bearer value, with its client: one indexed lookup.
 
     django-oauth-toolkit stores only the SHA-256 checksum of a token; this is the lookup its own
-    validator makes, without parsing the whole request through oauthlib first. Plain SQL (core.rows):
-    every API call makes it, and the ORM's join cost 0.6 ms of Python more.
+    validator makes, without parsing the whole request through oauthlib first.
     """
-    tokens, clients = table(get_access_token_model()), table(get_application_model())
-    where, params = tokens.conditions("a", token_checksum=hashlib.sha256(value.encode()).hexdigest())
-    found = tokens.one_joined((clients, "a.application_id", "id"), where=where, params=params)
-    if found is None:
+    checksum = hashlib.sha256(value.encode()).hexdigest()
+    token = get_access_token_model().objects.select_related("application").filter(token_checksum=checksum).first()
+    if token is None or token.expires <= timezone.now():
         return None
-    token, client = found
-    if token.expires <= timezone.now():
-        return None
-    token.application = client
     return token
 
 

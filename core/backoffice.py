@@ -70,8 +70,7 @@ def _when(moment) -> str:
 
 
 def _admin_of(site, model):
-    model_admin = site._registry.get(model)
-    return model_admin
+    return site.get_model_admin(model) if site.is_registered(model) else None
 
 
 def start_page(request, site=None) -> dict:

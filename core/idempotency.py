@@ -186,7 +186,7 @@ def idempotency_keys_delete_old(*, now) -> int:
 
 def _body(request) -> bytes:
     try:
-        return request._request.body
+        return request.body  # the HttpRequest's, through DRF's Request
     except RawPostDataException:  # already read as a stream: fingerprint what was parsed
         return json.dumps(request.data, sort_keys=True, default=str).encode()
 

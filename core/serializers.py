@@ -1,6 +1,5 @@
 """Serializer pieces every app uses: closed schemas, phone numbers, one-time codes."""
 
-import functools
 import re
 from collections.abc import Mapping
 
@@ -15,48 +14,6 @@ from core.masking import mask_phone
 
 PHONE_PATTERN = r"^\+380[0-9]{9}$"
 ADDITIONAL_PROPERTIES = _("Schema does not allow additional properties")
-
-
-def _copy(field):
-    """A copy of a built field for one serializer (see FieldsBuiltOnce): a shallow one, without calling
-    the field's constructor again as deepcopy does; a list's child is copied and bound to the copy."""
-    copied = object.__new__(type(field))
-    copied.__dict__.update(field.__dict__)
-    for name in ("child", "child_relation"):  # a list's (ListField, ListSerializer, many related fields)
-        child = field.__dict__.get(name)
-        if child is not None:  # bound by the list's constructor: its name and source come with the copy
-            copied.__dict__[name] = _copy(child)
-            copied.__dict__[name].parent = copied
-    if isinstance(field, FieldsBuiltOnce):  # a nested serializer builds its own fields, bound to the copy
-        copied.__dict__.pop("fields", None)
-    return copied
-
-
-class FieldsBuiltOnce:
-    """A serializer whose fields are built once per class, not each time one is made.
-
-    DRF builds every field for each serializer made (ModelSerializer from the model, others by deep
-    copies that call each field's constructor again): nine tenths of the time a response spent
-    serializing. The built fields are kept unbound; each serializer gets copies, so no two share a
-    field's binding. A copy is shallow: a field's settings are never changed after it is built, only
-    its binding (name, parent), which is set on the copy; a nested serializer of this kind builds its
-    own fields, bound to its copy, and a list's child is a copy bound to the list's copy alone.
-    """
-
-    def get_fields(self):
-        built = type(self).__dict__.get("_built_fields")
-        if built is None:
-            built = super().get_fields()
-            type(self)._built_fields = built
-        return {name: _copy(field) for name, field in built.items()}
-
-
-class Serializer(FieldsBuiltOnce, serializers.Serializer):
-    """DRF's Serializer with its fields built once per class (FieldsBuiltOnce)."""
-
-
-class ModelSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
-    """DRF's ModelSerializer with its fields built from the model once per class (FieldsBuiltOnce)."""
 
 
 class PhoneNumberConverter:
@@ -100,9 +57,9 @@ class _GuardedText:
         return fields
 
 
-class StrictSerializer(FieldsBuiltOnce, _GuardedText, serializers.Serializer):
+class StrictSerializer(_GuardedText, serializers.Serializer):
     """Rejects properties the schema does not define, like the registry's closed JSON schemas, and
-    control characters in every text field. Its fields are built once per class (FieldsBuiltOnce)."""
+    control characters in every text field."""
 
     def to_internal_value(self, data):
         if isinstance(data, Mapping):
@@ -122,7 +79,7 @@ class StrictSerializer(FieldsBuiltOnce, _GuardedText, serializers.Serializer):
         return super().to_internal_value(data)
 
 
-class SparseOutputSerializer(Serializer):
+class SparseOutputSerializer(serializers.Serializer):
     """A response object that carries only the keys that apply to it (a requested method has `id`
     for UPDATE, `type` and `phone_number` for an OTP INSERT): the schema marks none required."""
 
@@ -173,17 +130,8 @@ class VerificationCodeSerializer(StrictSerializer):
     verification_code = OtpCodeField()
 
 
-@functools.cache
-def _bound_fields(serializer_class):
-    """The fields of one serializer of the class, built and bound once: `validated` lends them to each
-    serializer it makes, as validation keeps nothing on its fields (the answer and the errors are the
-    serializer's). A body is checked in 60% of the time it took with fields of its own."""
-    return serializer_class().fields
-
-
 def validated(serializer_class, data) -> dict:
     """What `serializer_class` makes of `data` (a request body or its query parameters); 422 otherwise."""
     serializer = serializer_class(data=data)
-    serializer.__dict__["fields"] = _bound_fields(serializer_class)  # the cached `fields`, filled in
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data

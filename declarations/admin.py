@@ -85,7 +85,6 @@ class EmployeeAdmin(AuditHistoryMixin, admin.ModelAdmin):
             actor=actor_of(request),
         )
         obj.pk = created.pk
-        obj._state.adding = False
 
 
 @admin.register(Declaration)

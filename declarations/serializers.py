@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from core.serializers import ModelSerializer, Serializer, StrictSerializer
+from core.serializers import StrictSerializer
 from declarations.models import DeclarationRequest
 from persons.serializers import CurrentMethodOutSerializer
 
@@ -16,13 +16,13 @@ class DeclarationRequestCreateSerializer(StrictSerializer):
     parent_declaration_id = serializers.UUIDField(required=False, allow_null=True)
 
 
-class DeclarationRequestFilterSerializer(Serializer):
+class DeclarationRequestFilterSerializer(serializers.Serializer):
     person_id = serializers.UUIDField(required=False)
     employee_id = serializers.UUIDField(required=False)
     status = serializers.ChoiceField(choices=DeclarationRequest.Status.choices, required=False)
 
 
-class DeclarationRequestSerializer(ModelSerializer):
+class DeclarationRequestSerializer(serializers.ModelSerializer):
     person_id = serializers.UUIDField(read_only=True)
     employee_id = serializers.UUIDField(read_only=True)
     parent_declaration_id = serializers.UUIDField(read_only=True, allow_null=True)

@@ -6,14 +6,15 @@ a `core.Event`. Lock order, everywhere: the person, then their requests, then th
 then the doctor, then the seed chain; so a create and an approve for one person cannot deadlock.
 """
 
-import hashlib
 import json
 import secrets
 import uuid
 from datetime import UTC, date, timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
+from django.db.models import F, Value
+from django.db.models.functions import SHA256, Concat, Now
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -22,14 +23,12 @@ from core.documents import documents_require
 from core.errors import Conflict, NotFound, RequestMalformed, ValidationFailed
 from core.masking import mask_phone
 from core.models import Client
-from core.rows import Returned, table, together
 from declarations.models import ChainHead, Declaration, DeclarationRequest, Employee
 from declarations.selectors import (
     active_employee,
     declaration_limit,
     declaration_request_get,
     declaration_request_lock,
-    doctor_count_and_chain_head,
     employee_declaration_count,
     employee_lock,
 )
@@ -209,8 +208,8 @@ def _set_status(
 def cancel_requests(*, now, actor: str, reason: str, **equal) -> int:
     """Lock the open requests whose attributes equal `equal` and cancel each (one event per change); how many."""
     cancelled = 0
-    open_statuses = list(DeclarationRequest.OPEN_STATUSES)
-    for older in table(DeclarationRequest).select(status=open_statuses, lock=True, **equal):
+    open_ones = DeclarationRequest.objects.filter(status__in=DeclarationRequest.OPEN_STATUSES, **equal)
+    for older in open_ones.order_by("pk").select_for_update():
         _set_status(older, Status.CANCELLED, now=now, actor=actor, reason=reason)
         cancelled += 1
     return cancelled
@@ -248,7 +247,7 @@ def declaration_request_create(
     now = timezone.now()
     cancel_requests(person_id=person.pk, legal_entity_id=client.legal_entity_id, now=now, actor=actor, reason=REPLACED)
     declaration_id, number = uuid.uuid4(), _new_declaration_number()
-    request = table(DeclarationRequest).new(
+    request = DeclarationRequest(
         person=person,
         employee=employee,
         client=client,
@@ -381,51 +380,29 @@ def _check_limit(request: DeclarationRequest, employee: Employee, counted: int |
         raise RequestMalformed(OVER_LIMIT.format(limit))
 
 
-def chain_seed(previous: str, data_to_be_signed: dict) -> str:
-    """Step 5: SHA-256 over the previous approved request's seed and this request's data to be signed
-    (what approve has the database work out, `_NEXT_SEED`)."""
-    return hashlib.sha256((previous + _signed(data_to_be_signed)).encode()).hexdigest()
-
-
 def _signed(data_to_be_signed: dict) -> str:
     """The data to be signed as the seed hashes it: canonical JSON."""
     return json.dumps(data_to_be_signed, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
-# The chain's next seed, as `chain_seed` makes it, worked out by the database as it updates the head:
-# so after the head's row lock, over the seed the approve before left there. A lock and a read of the
-# head in an earlier statement held that lock through this approve's work and two round trips more;
-# every approve waits for it in turn. SHA256 on SQLite is Django's: hex of the text's UTF-8 digest.
-_NEXT_SEED = {
-    "postgresql": "encode(sha256(convert_to({seed} || %s, 'UTF8')), 'hex')",
-    "sqlite": "SHA256({seed} || %s)",
-}
+def _move_chain_head(signed: str) -> str:
+    """Step 5: the chain's head moves to SHA-256 over its seed and `signed` (the previous approved
+    request's seed and this request's data to be signed); its new seed. The database works it out in
+    the update, over the seed the row holds once its lock is granted (after the approve before
+    committed), and returns it (RETURNING). The head row is made by the migrations, and again after a
+    flush (`chain_head_ensure`)."""
+    head = ChainHead(id=ChainHead.ONLY, seed=SHA256(Concat(F("seed"), Value(signed))), updated_at=Now())
+    head.save(force_update=True, update_fields=["seed", "updated_at"])
+    return head.seed
 
 
-def _make_chain_head_again() -> None:
-    """A head that is gone (a database emptied by hand) is made again at the latest approved request."""
+def chain_head_ensure(**kwargs) -> None:
+    """The seed chain's head, made at the latest approved request when it is missing (a flushed
+    database); connected to post_migrate, which `migrate` and `flush` send."""
     latest = DeclarationRequest.objects.filter(approved_at__isnull=False).order_by("-approved_at")
     ChainHead.objects.get_or_create(
         id=ChainHead.ONLY, defaults={"seed": latest.values_list("seed", flat=True).first() or ""}
     )
-
-
-def _move_chain_head(signed: str) -> tuple[Returned, Returned]:
-    """Step 5, inside the approve's `together()` block: the head moves to SHA-256 over its seed and
-    `signed`. Returns the new seed and the time of the move, which orders the chain (PostgreSQL's clock
-    after the lock; SQLite's writers take turns, config/settings.py)."""
-    heads = table(ChainHead)
-    vendor = connection.vendor
-    if vendor == "postgresql":
-        moved_at = ("clock_timestamp()", [])
-    else:
-        moved_at = ("%s", [heads.prep("updated_at", timezone.now())])
-    returned = heads.update(
-        heads.new(id=ChainHead.ONLY),
-        [],
-        computed={"seed": (_NEXT_SEED[vendor].format(seed=heads.column("seed")), [signed]), "updated_at": moved_at},
-    )
-    return returned["seed"], returned["updated_at"]
 
 
 SPECIALITY_UK = {
@@ -497,23 +474,18 @@ def declaration_request_approve(
         if type == Type.OFFLINE:
             documents_require(owner=request, types=request.documents)
         request.data_to_be_signed = data
-        # counted after the doctor's lock: it sees every approve of the doctor committed meanwhile
-        counted, head_is_there = doctor_count_and_chain_head(None if request.overlimit else employee.pk)
-        if not head_is_there:
-            _make_chain_head_again()
-        _check_limit(request, employee, counted)
+        _check_limit(request, employee)  # counted after the doctor's lock: every approve committed meanwhile
         request.printout_content = render_printout(request, person=person, employee=employee, now=timezone.now())
         request.is_shareable = True
-        with together():  # the chain's head, the request and its events: one statement on PostgreSQL
-            seed, approved_at = _move_chain_head(_signed(data))
-            request.seed, request.approved_at = seed, approved_at
-            _set_status(
-                request,
-                Status.APPROVED,
-                now=approved_at,
-                actor=actor,
-                reason=DOCTOR_CONFIRMED,
-                fields=("data_to_be_signed", "seed", "approved_at", "is_shareable", "printout_content"),
-                changes=(("seed", "", seed), ("is_shareable", False, True)),
-            )
+        request.seed = _move_chain_head(_signed(data))
+        request.approved_at = timezone.now()  # after the head's lock: the chain's order
+        _set_status(
+            request,
+            Status.APPROVED,
+            now=request.approved_at,
+            actor=actor,
+            reason=DOCTOR_CONFIRMED,
+            fields=("data_to_be_signed", "seed", "approved_at", "is_shareable", "printout_content"),
+            changes=(("seed", "", request.seed), ("is_shareable", False, True)),
+        )
     return request

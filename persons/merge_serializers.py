@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from core.serializers import ModelSerializer, Serializer, StrictSerializer
+from core.serializers import StrictSerializer
 from persons.models import MergeRequest
 from persons.serializers import CurrentMethodOutSerializer
 
@@ -11,7 +11,7 @@ class MergeRequestCreateSerializer(StrictSerializer):
     authorize_with = serializers.UUIDField(required=False, allow_null=True)
 
 
-class MergeRequestFilterSerializer(Serializer):
+class MergeRequestFilterSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=MergeRequest.Status.choices, required=False)
     master_person_id = serializers.UUIDField(required=False)
     merge_person_id = serializers.UUIDField(required=False)
@@ -21,7 +21,7 @@ class EmptyBodySerializer(StrictSerializer):
     """Approve of a request not confirmed by OTP takes no body."""
 
 
-class MergeRequestSerializer(ModelSerializer):
+class MergeRequestSerializer(serializers.ModelSerializer):
     master_person_id = serializers.UUIDField(read_only=True)
     merge_person_id = serializers.UUIDField(read_only=True)
     authentication_method_current = CurrentMethodOutSerializer(read_only=True)

@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from core import audit
@@ -12,7 +12,6 @@ from core.discovery import app_modules
 from core.documents import documents_require
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.models import Client
-from core.rows import table
 from persons.models import AuthenticationMethod, MergeRequest, Person
 from persons.selectors import (
     PERSON_INACTIVE,
@@ -38,8 +37,6 @@ RESEND_NOT_ALLOWED = "Resend OTP is not allowed for this authentication method"
 EXPIRE_BATCH = 500
 # the pair as the unique index on NEW requests spells it (whichever person is the master), so that the
 # index finds it: LEAST and GREATEST on PostgreSQL, MIN and MAX on SQLite
-_PAIR = "{0}(master_person_id, merge_person_id) = %s AND {1}(master_person_id, merge_person_id) = %s"
-_PAIR_FUNCTIONS = {"postgresql": ("LEAST", "GREATEST"), "sqlite": ("MIN", "MAX")}
 
 
 def _lock(merge_request: MergeRequest) -> MergeRequest:
@@ -92,19 +89,14 @@ def merge_request_create(
     # One open request per pair of persons and legal entity, whichever is the master; another
     # entity's request is neither blocking nor revealed. A request past its expiry that housekeeping
     # has not reached yet does not block a new one.
-    requests = table(MergeRequest)
-    pair = [requests.prep("master_person_id", pk) for pk in sorted([master.pk, merge.pk])]
-    for existing in requests.select(
-        where=_PAIR.format(*_PAIR_FUNCTIONS[connection.vendor]),
-        params=pair,
-        status=Status.NEW,
-        legal_entity_id=client.legal_entity_id,
-        lock=True,
-    ):
+    open_ones = MergeRequest.objects.of_pair(master.pk, merge.pk).filter(
+        status=Status.NEW, legal_entity_id=client.legal_entity_id
+    )
+    for existing in open_ones.order_by("pk").select_for_update():
         if existing.expires_at > now:
             raise Conflict(ALREADY_EXISTS)
         merge_request_set_status(existing, Status.EXPIRED, actor)
-    merge_request = table(MergeRequest).new(
+    merge_request = MergeRequest(
         master_person=master,
         merge_person=merge,
         authentication_method_current=current,

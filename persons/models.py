@@ -182,6 +182,20 @@ class AuthenticationMethodRequest(ConfirmedRequest):
         return f"{self.action} {self.authentication_method.get('type', '')} ({self.status})".replace("  ", " ")
 
 
+def merge_pair() -> tuple[Least, Greatest]:
+    """The two persons of a merge request whichever is the master: the one rule its uniqueness (an
+    expression index) and its lookup (`MergeRequestQuerySet.of_pair`) share."""
+    return Least("master_person", "merge_person"), Greatest("master_person", "merge_person")
+
+
+class MergeRequestQuerySet(models.QuerySet):
+    def of_pair(self, one, other):
+        """The requests about these two persons, either one the master."""
+        first, second = merge_pair()
+        low, high = sorted([one, other])
+        return self.alias(pair_first=first, pair_second=second).filter(pair_first=low, pair_second=high)
+
+
 class MergeRequest(ConfirmedRequest):
     """A request to merge a duplicate record (merge person) into the master record, confirmed by the master."""
 
@@ -203,6 +217,8 @@ class MergeRequest(ConfirmedRequest):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = MergeRequestQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("merge request")
         verbose_name_plural = _("merge requests")
@@ -211,8 +227,7 @@ class MergeRequest(ConfirmedRequest):
             # one open request per pair and legal entity, whichever person is the master; other entities'
             # requests are none of its business
             models.UniqueConstraint(
-                Least("master_person", "merge_person"),
-                Greatest("master_person", "merge_person"),
+                *merge_pair(),
                 "legal_entity_id",
                 condition=Q(status="NEW"),
                 name="merge_request_one_new_per_pair",

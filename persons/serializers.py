@@ -4,10 +4,8 @@ from rest_framework import serializers
 
 from core.serializers import (
     MaskedPhoneField,
-    ModelSerializer,
     OtpCodeField,
     PhoneNumberField,
-    Serializer,
     SparseOutputSerializer,
     StrictSerializer,
 )
@@ -82,12 +80,12 @@ class PersonVerificationUpdateSerializer(StrictSerializer):
 # --- responses --------------------------------------------------------------------------------
 
 
-class PhoneOutSerializer(Serializer):
+class PhoneOutSerializer(serializers.Serializer):
     type = serializers.CharField()
     number = MaskedPhoneField()
 
 
-class PersonSerializer(ModelSerializer):
+class PersonSerializer(serializers.ModelSerializer):
     documents = DocumentSerializer(many=True, read_only=True)
     phones = PhoneOutSerializer(many=True, read_only=True)
 
@@ -114,7 +112,7 @@ class PersonSerializer(ModelSerializer):
         read_only_fields = fields
 
 
-class AuthenticationMethodSerializer(ModelSerializer):
+class AuthenticationMethodSerializer(serializers.ModelSerializer):
     phone_number = MaskedPhoneField(allow_null=True)
     value = serializers.UUIDField(source="third_person_id", read_only=True, allow_null=True)
 
@@ -129,7 +127,7 @@ class AuthenticationMethodSerializer(ModelSerializer):
         return data
 
 
-class PersonVerificationSerializer(ModelSerializer):
+class PersonVerificationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Person
         fields = ["verification_status", "verification_reason", "verification_comment"]
@@ -146,12 +144,12 @@ class RequestedMethodOutSerializer(SparseOutputSerializer):
     alias = serializers.CharField(read_only=True)
 
 
-class CurrentMethodOutSerializer(Serializer):
+class CurrentMethodOutSerializer(serializers.Serializer):
     type = serializers.CharField(read_only=True)
     number = MaskedPhoneField(allow_null=True)
 
 
-class AuthenticationMethodRequestSerializer(ModelSerializer):
+class AuthenticationMethodRequestSerializer(serializers.ModelSerializer):
     person_id = serializers.UUIDField(read_only=True)
     authentication_method = RequestedMethodOutSerializer(read_only=True)
     authentication_method_current = CurrentMethodOutSerializer(read_only=True)
@@ -173,7 +171,7 @@ class AuthenticationMethodRequestSerializer(ModelSerializer):
         read_only_fields = fields
 
 
-class ApprovedSerializer(ModelSerializer):
+class ApprovedSerializer(serializers.ModelSerializer):
     """Seed 003's answer: `{id, status: "COMPLETED", channel: "MIS"}`."""
 
     class Meta:

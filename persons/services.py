@@ -17,7 +17,6 @@ from core import audit
 from core.documents import documents_require
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.masking import mask_phone
-from core.rows import table
 from persons import rules
 from persons.models import AuthenticationMethod, AuthenticationMethodRequest, Person
 from persons.selectors import (
@@ -304,7 +303,8 @@ def _required_documents(person: Person, *, current: dict, requested: dict) -> li
 def authentication_method_requests_cancel(*, now, actor: str, **equal) -> int:
     """NEW requests whose attributes equal `equal` -> CANCELLED (rows locked, each change recorded); how many."""
     cancelled = 0
-    for older in table(AuthenticationMethodRequest).select(status=RequestStatus.NEW, lock=True, **equal):
+    older_ones = AuthenticationMethodRequest.objects.filter(status=RequestStatus.NEW, **equal).order_by("pk")
+    for older in older_ones.select_for_update():
         older.status, older.updated_at, older.updated_by = RequestStatus.CANCELLED, now, actor
         audit.save_changes(
             older,
@@ -336,7 +336,7 @@ def authentication_method_request_create(
     authentication_method_requests_cancel(
         person_id=person.pk, legal_entity_id=client.legal_entity_id, now=now, actor=actor
     )
-    request = table(AuthenticationMethodRequest).new(
+    request = AuthenticationMethodRequest(
         person=person,
         action=action,
         authentication_method=requested,

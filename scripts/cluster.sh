@@ -19,7 +19,7 @@ test -s "$dir/secret-key" || .venv/bin/python -c 'import secrets; print(secrets.
 export DATABASE_URL=${CLUSTER_DATABASE_URL:-$(scripts/postgres.sh "${CLUSTER_DB:-ehealth_cluster}")}
 export DJANGO_SETTINGS_MODULE=config.settings DEBUG=false SECRET_KEY=$(cat "$dir/secret-key")
 export ALLOWED_HOSTS=127.0.0.1,localhost SMS_BACKEND=${SMS_BACKEND:-file}
-export SMS_FILE_PATH=${SMS_FILE_PATH:-$dir/sms-outbox.jsonl} TASKS_BACKEND=core.tasks.DatabaseBackend
+export SMS_FILE_PATH=${SMS_FILE_PATH:-$dir/sms-outbox.jsonl} TASKS_BACKEND=django_tasks_db.DatabaseBackend
 env | grep -E '^(DATABASE_URL|DJANGO_SETTINGS_MODULE|DEBUG|SECRET_KEY|ALLOWED_HOSTS|SMS_[A-Z_]*|OTP_[A-Z_]*|TASKS_BACKEND)=' >"$dir/env"
 
 .venv/bin/python manage.py migrate --no-input -v 0

@@ -46,7 +46,7 @@ def caller_factory(db):
 @pytest.fixture
 def database_tasks(settings):
     """Tasks go to the database queue, for a real worker process (tests/workers.py) to run."""
-    settings.TASKS = {"default": {"BACKEND": "core.tasks.DatabaseBackend"}}
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ def worker_env(outbox, **extra) -> dict:
         "DEBUG": "false",
         "SECRET_KEY": django_settings.SECRET_KEY,  # to decrypt what this process encrypted
         "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}",
-        "TASKS_BACKEND": "core.tasks.DatabaseBackend",
+        "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
         "SMS_BACKEND": "file",
         "SMS_FILE_PATH": str(outbox),
         **{name: str(value) for name, value in extra.items()},

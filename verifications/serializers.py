@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from core.serializers import ModelSerializer, OtpCodeField, PhoneNumberField, Serializer, StrictSerializer
+from core.serializers import OtpCodeField, PhoneNumberField, StrictSerializer
 from verifications.models import Verification
 
 
@@ -12,7 +12,7 @@ class VerificationCompleteSerializer(StrictSerializer):
     code = OtpCodeField()
 
 
-class VerificationSerializer(ModelSerializer):
+class VerificationSerializer(serializers.ModelSerializer):
     active = serializers.BooleanField(read_only=True, help_text="NEW and not yet expired")
 
     class Meta:
@@ -20,5 +20,5 @@ class VerificationSerializer(ModelSerializer):
         fields = ["id", "status", "code_expired_at", "active"]
 
 
-class VerifiedPhoneSerializer(Serializer):
+class VerifiedPhoneSerializer(serializers.Serializer):
     phone_number = serializers.CharField(help_text="The phone number looked up, as given")

@@ -15,7 +15,6 @@ from core import audit
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.masking import mask_phone
 from core.models import Client
-from core.rows import table, together
 from core.tasks import enqueue_on_commit
 from verifications import codes, limits
 from verifications.models import FailedGuess, Purpose, SmsMessage, Verification
@@ -84,7 +83,7 @@ def _initialize(*, phone_number: str, kind: str, owner, actor: str) -> Verificat
 
     code = codes.generate_code(phone_number=phone_number, unix_time=now.timestamp())
     verification_id = uuid.uuid4()
-    verification = table(Verification).new(
+    verification = Verification(
         id=verification_id,
         phone_number=phone_number,
         kind=kind,
@@ -94,7 +93,7 @@ def _initialize(*, phone_number: str, kind: str, owner, actor: str) -> Verificat
         created_at=now,
         updated_at=now,
     )
-    sms = table(SmsMessage).new(
+    sms = SmsMessage(
         verification=verification,
         phone_number_masked=mask_phone(phone_number),
         kind=kind,
@@ -103,11 +102,10 @@ def _initialize(*, phone_number: str, kind: str, owner, actor: str) -> Verificat
         created_at=now,
         updated_at=now,
     )
-    with together():  # the code, its event, its SMS and the SMS's task: one statement on PostgreSQL
-        table(Verification).insert(verification)
-        audit.record(entity=verification, property="status", old=None, new=verification.status, actor=actor)
-        table(SmsMessage).insert(sms)
-        _enqueue_on_commit(sms.pk)
+    verification.save(force_insert=True)
+    audit.record(entity=verification, property="status", old=None, new=verification.status, actor=actor)
+    sms.save(force_insert=True)
+    _enqueue_on_commit(sms.pk)
     logger.info("verification %s issued for %s (%s)", verification.pk, sms.phone_number_masked, kind)
     return verification
 
@@ -118,30 +116,32 @@ def verification_send_check(*, phone_number: str, client: Client) -> None:
     limits.lock_phone_and_check_limits(phone_number=phone_number, client_id=client.pk)
 
 
-def request_code_send(*, request, kind: str, actor: str = audit.SYSTEM, also_save: tuple = ()) -> Verification:
+def _issue_request_code(request, *, kind: str, actor: str) -> Verification:
     """A new code for `request`, to the phone of the method that confirms it
-    (`authentication_method_current["number"]`). The request keeps it in `verification` (its previous
-    code becomes INACTIVE); only that code approves the request. Inside the request's transaction;
-    `also_save` names other fields the caller changed, saved in the same statement. A request not
-    saved yet is left to its caller to insert (`request_insert`)."""
+    (`authentication_method_current["number"]`), kept in its `verification` (the previous code becomes
+    INACTIVE): only that code approves the request."""
     request.verification = verification_initialize(
         phone_number=request.authentication_method_current["number"], kind=kind, owner=request, actor=actor
     )
-    if not request._state.adding:
-        table(type(request)).update(request, ["verification", *also_save])
+    return request.verification
+
+
+def request_code_send(*, request, kind: str, actor: str = audit.SYSTEM, also_save: tuple = ()) -> Verification:
+    """A new code for a saved `request` (a resend), inside the request's transaction; `also_save` names
+    other fields the caller changed, saved in the same statement."""
+    _issue_request_code(request, kind=kind, actor=actor)
+    request.save(update_fields=["verification", *also_save])
     return request.verification
 
 
 def request_insert(request, *, code_kind: str | None, actor: str = audit.SYSTEM) -> None:
     """Insert a new request of any flow with the event of its status; with `code_kind`, the request's
     first code is issued first, so the row goes in with it (no update after). Inside the caller's
-    transaction: the request, its code, the code's SMS and task and their events go in together, in
-    one statement on PostgreSQL (core.rows.together)."""
-    with together():
-        audit.record(entity=request, property="status", old=None, new=request.status, actor=actor)
-        if code_kind is not None:
-            request_code_send(request=request, kind=code_kind, actor=actor)
-        table(type(request)).insert(request)
+    transaction: the request, its code, the code's SMS and task and their events commit together."""
+    audit.record(entity=request, property="status", old=None, new=request.status, actor=actor)
+    if code_kind is not None:
+        _issue_request_code(request, kind=code_kind, actor=actor)
+    request.save(force_insert=True)
 
 
 def _complete(verifications, *, code: str, actor: str) -> Verification:

@@ -47,7 +47,7 @@ def test_create_otp_answers_the_seeds_shape_and_sends_the_code(
     caller, doctor, patient, django_capture_on_commit_callbacks, django_assert_max_num_queries
 ):
     # the request's own queries; the SMS task runs on commit, after them
-    with django_capture_on_commit_callbacks(execute=True), django_assert_max_num_queries(13):
+    with django_capture_on_commit_callbacks(execute=True), django_assert_max_num_queries(15):
         response = caller.post(url(patient), body(doctor), format="json")
     assert response.status_code == 201, response.json()
     data = response.json()["data"]

@@ -74,3 +74,13 @@ def with_parent(person) -> dict:
     from tests.declarations.factories import parent_declaration
 
     return {"parent_declaration_id": str(parent_declaration(person).pk)}
+
+
+def chain_seed(previous: str, data_to_be_signed: dict) -> str:
+    """Step 5 as the seed document states it, the test's own oracle: SHA-256 over the previous approved
+    request's seed and this request's data to be signed (canonical JSON)."""
+    import hashlib
+    import json
+
+    signed = json.dumps(data_to_be_signed, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256((previous + signed).encode()).hexdigest()

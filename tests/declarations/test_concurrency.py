@@ -3,8 +3,7 @@
 import pytest
 
 from declarations.models import ChainHead, DeclarationRequest
-from declarations.services import chain_seed
-from tests.declarations.conftest import URL
+from tests.declarations.conftest import URL, chain_seed, with_parent
 from tests.declarations.factories import DeclarationFactory, EmployeeFactory
 from tests.parallel import in_parallel
 from tests.persons.factories import PersonFactory
@@ -15,7 +14,8 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 def new_requests(caller, doctor, n: int) -> list[str]:
     ids = []
     for _ in range(n):
-        body = {"person_id": str(PersonFactory(primary="NA").pk), "employee_id": str(doctor.pk)}
+        person = PersonFactory(primary="NA")
+        body = {"person_id": str(person.pk), "employee_id": str(doctor.pk), **with_parent(person)}
         response = caller.post(URL, body, format="json")
         assert response.status_code == 201
         ids.append(response.json()["data"]["id"])

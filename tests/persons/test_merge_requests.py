@@ -98,7 +98,7 @@ def test_create_with_otp_sends_the_code_to_the_master_person(
 ):
     master, merge = otp_person("+380501112233"), PersonFactory(primary="")
     # the SMS task runs on commit, after the counted request
-    with django_capture_on_commit_callbacks(execute=True), django_assert_max_num_queries(12):
+    with django_capture_on_commit_callbacks(execute=True), django_assert_max_num_queries(13):
         response = create(caller, direct, master, merge)
     assert response.status_code == 201
     data = response.json()["data"]

@@ -32,7 +32,7 @@ def process_env(**overrides) -> dict:
         "DEBUG": "false",
         "SECRET_KEY": settings.SECRET_KEY,  # to decrypt what the other processes encrypted
         "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}",
-        "TASKS_BACKEND": "core.tasks.DatabaseBackend",
+        "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
         "SECURE_SSL_REDIRECT": "false",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "LOG_LEVEL": "INFO",

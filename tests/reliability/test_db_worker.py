@@ -42,7 +42,7 @@ def sleeps(monkeypatch):
 
 @pytest.fixture
 def database_tasks(settings):
-    settings.TASKS = {"default": {"BACKEND": "core.tasks.DatabaseBackend"}}
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 
 def test_ours_is_the_db_worker_command():

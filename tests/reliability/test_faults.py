@@ -45,7 +45,7 @@ GATEWAY_DOWN_SECONDS = float(os.environ.get("FAULT_GATEWAY_DOWN_SECONDS", "30"))
 
 @pytest.fixture
 def database_tasks(settings):
-    settings.TASKS = {"default": {"BACKEND": "core.tasks.DatabaseBackend"}}
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     settings.SMS_SENDING_LEASE_SECONDS = 1  # for this process's expire_requests
 
 

@@ -190,7 +190,7 @@ def test_sms_of_a_replaced_code_is_not_sent(queue_only, no_send_limits, django_c
 
 
 def test_slow_gateway_does_not_slow_the_api(caller, http_gateway, settings, django_capture_on_commit_callbacks):
-    settings.TASKS = {"default": {"BACKEND": "core.tasks.DatabaseBackend"}}
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     with http_gateway(Gateway(delay=3.0)) as gateway:
         started = time.monotonic()
         with django_capture_on_commit_callbacks(execute=True):

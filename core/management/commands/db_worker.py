@@ -10,12 +10,14 @@ in INSTALLED_APPS.
 """
 
 import logging
+import os
 import time
 from collections import Counter
-from unittest import mock
 
 from django.conf import settings
+from django.core.management import CommandError
 from django.db import DatabaseError, InterfaceError, OperationalError, connections
+from django.utils.autoreload import DJANGO_AUTORELOAD_ENV, run_with_reloader
 from django_tasks_db.management.commands import db_worker
 from django_tasks_db.models import DBTaskResult
 
@@ -106,6 +108,44 @@ class Worker(db_worker.Worker):
 class Command(db_worker.Command):
     help = "Run a database background worker (django-tasks-db) that rides out database outages"
 
-    def handle(self, *args, **options):
-        with mock.patch.object(db_worker, "Worker", Worker):  # the parent's handle() builds it by this name
-            super().handle(*args, **options)
+    def handle(
+        self,
+        *,
+        verbosity,
+        queue_name,
+        interval,
+        batch,
+        backend_name,
+        startup_delay,
+        reload,
+        max_tasks,
+        worker_id,
+        exclude_queues,
+        **options,
+    ):
+        """The library's handle, building this module's Worker."""
+        self.configure_logging(verbosity)
+        if reload and batch:
+            logger.warning("Warning: --reload and --batch cannot be specified together. Disabling autoreload.")
+            reload = False
+        queue_names = queue_name.split(",")
+        excluded_queue_names = exclude_queues.split(",") if exclude_queues else []
+        if excluded_queue_names and "*" not in queue_names:
+            raise CommandError("--exclude-queues can only be used with --queue-name=*")
+        worker = Worker(
+            queue_names=queue_names,
+            interval=interval,
+            batch=batch,
+            backend_name=backend_name,
+            startup_delay=startup_delay,
+            max_tasks=max_tasks,
+            worker_id=worker_id,
+            excluded_queue_names=excluded_queue_names,
+        )
+        if not reload:
+            worker.configure_signals()
+            worker.run()
+            return
+        if os.environ.get(DJANGO_AUTORELOAD_ENV) == "true":  # only the reloader's child handles signals
+            worker.configure_signals()
+        run_with_reloader(worker.run)
