@@ -5,7 +5,7 @@ from oauth2_provider import views as oauth
 from rest_framework.permissions import AllowAny
 
 from core.oauth import OwnTokenIntrospectView
-from core.views import api_not_found, health
+from core.views import api_not_found, health, health_live, health_ready
 
 oauth_endpoints = [
     path("authorize/", oauth.AuthorizationView.as_view(), name="authorize"),
@@ -21,6 +21,8 @@ urlpatterns = [
     # Only the OAuth endpoints: clients are registered by `create_client`, never from a web page.
     path("oauth/", include((oauth_endpoints, "oauth2_provider"))),
     path("api/health", health, name="health"),
+    path("api/health/live", health_live, name="health-live"),
+    path("api/health/ready", health_ready, name="health-ready"),
     path("api/schema/", SpectacularAPIView.as_view(**public), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema", **public), name="docs"),
     path("api/", include("core.urls")),

@@ -2,19 +2,21 @@ import logging
 
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
-from django.db import connection
+from django.db import DatabaseError, connection
+from django.db.migrations.executor import MigrationExecutor
 from django.http import JsonResponse
 from django.utils.translation import gettext_noop as _
 from django.views.decorators.csrf import csrf_exempt
 from django_tasks_db.models import DBTaskResult
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import api_view, authentication_classes, permission_classes
 from rest_framework.response import Response
 
 from core.envelope import envelope
-from core.errors import NOT_FOUND, error_body
+from core.errors import NOT_FOUND, error_body, error_response
 from core.idempotency import IdempotentViewMixin
+from core.schema import ErrorSerializer
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +64,57 @@ def health(request):
         "version": settings.VERSION,
     }
     return Response(data, status=200 if database else 503)
+
+
+@extend_schema(
+    responses=inline_serializer("Live", {"status": serializers.CharField()}),
+    description="Liveness: the process answers requests. Touches nothing else (no database), so a "
+    "database outage never restarts healthy web processes. No auth.",
+)
+@api_view(["GET"])
+@authentication_classes([])
+@permission_classes([])
+def health_live(request):
+    return Response({"status": "ok"})
+
+
+DATABASE_UNAVAILABLE = _("Database unavailable")
+MIGRATIONS_NOT_APPLIED = _("Database migrations are not applied")
+# once this process found every migration applied, it stays so: the check then costs one SELECT 1
+_migrations_applied = False
+
+
+def migrations_applied() -> bool:
+    """Whether every migration this code has is applied to the database (`manage.py migrate` ran)."""
+    global _migrations_applied
+    if not _migrations_applied:
+        executor = MigrationExecutor(connection)
+        _migrations_applied = not executor.migration_plan(executor.loader.graph.leaf_nodes())
+    return _migrations_applied
+
+
+@extend_schema(
+    responses={
+        200: inline_serializer("Ready", {"status": serializers.CharField(), "version": serializers.CharField()}),
+        503: OpenApiResponse(ErrorSerializer, description="The database does not answer, or is not migrated"),
+    },
+    description="Readiness: the database answers and every migration is applied; 503 "
+    "`service_unavailable` otherwise, so a load balancer sends this process no traffic. No auth.",
+)
+@api_view(["GET"])
+@authentication_classes([])
+@permission_classes([])
+def health_ready(request):
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        migrated = migrations_applied()
+    except DatabaseError:  # the point of a readiness check is to report this, not to fail on it
+        logger.warning("readiness: the database does not answer", exc_info=True)
+        return error_response(503, DATABASE_UNAVAILABLE)
+    if not migrated:
+        return error_response(503, MIGRATIONS_NOT_APPLIED)
+    return Response({"status": "ok", "version": settings.VERSION})
 
 
 def _json_error(request, status: int, message: str) -> JsonResponse:
