@@ -33,7 +33,9 @@ start() {  # start NAME COMMAND...: in the background, its pid in var/cluster/NA
 }
 upstreams=""
 for web_port in "${web_ports[@]}"; do
-  start "web-$web_port" .venv/bin/gunicorn config.wsgi --bind "127.0.0.1:$web_port" \
+  # each instance counts its workers' requests in a metrics folder of its own (config/gunicorn.py)
+  start "web-$web_port" env PROMETHEUS_MULTIPROC_DIR="$dir/metrics-$web_port" \
+    .venv/bin/gunicorn config.wsgi -c config/gunicorn.py --bind "127.0.0.1:$web_port" \
     --workers "${CLUSTER_WEB_WORKERS:-2}" --timeout 30
   upstreams+="server 127.0.0.1:$web_port max_fails=1 fail_timeout=2s; "
 done
@@ -52,3 +54,4 @@ for _ in $(seq 60); do
 done
 curl -fsS "http://127.0.0.1:$port/api/health" >/dev/null
 echo "cluster up: http://127.0.0.1:$port/ (nginx) -> ${web_ports[*]} (gunicorn), 2 db_workers; state in var/cluster/"
+echo "metrics: /metrics of each gunicorn instance on its own port (${web_ports[*]}); nginx refuses it"
