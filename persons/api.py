@@ -11,7 +11,7 @@ from core.serializers import validated
 from core.views import ClientViewSet
 from persons import services
 from persons.models import AuthenticationMethod
-from persons.selectors import authentication_method_request_get, person_get
+from persons.selectors import authentication_method_request_get, person_get, persons_search
 from persons.serializers import (
     ApprovedSerializer,
     AuthenticationMethodRequestCreateSerializer,
@@ -19,6 +19,7 @@ from persons.serializers import (
     AuthenticationMethodSerializer,
     OptionalVerificationCodeSerializer,
     PersonCreateSerializer,
+    PersonSearchSerializer,
     PersonSerializer,
     PersonVerificationSerializer,
     PersonVerificationUpdateSerializer,
@@ -28,6 +29,7 @@ from persons.serializers import (
 @extend_schema(tags=["Persons"])
 class PersonViewSet(ClientViewSet):
     scope_map = {
+        "list": "person:read",
         "create": "person:write",
         "retrieve": "person:read",
         "authentication_methods": "person:read",
@@ -45,6 +47,17 @@ class PersonViewSet(ClientViewSet):
         data = validated(PersonCreateSerializer, request.data)
         person = services.person_create(**data, actor=actor_of(request))
         return EnvelopeResponse(PersonSerializer(person).data, status=201)
+
+    @extend_schema(
+        parameters=[PersonSearchSerializer],
+        responses={200: PersonSerializer(many=True), **error_responses(422)},
+        description="Finds a person: by `tax_id`, or by `first_name`, `last_name` (either case) and `birth_date` "
+        "together; at most 10 active persons, phones masked. Anything else is 422 `request_malformed` "
+        "`Search needs tax_id, or first_name, last_name and birth_date`: the registry cannot be browsed.",
+    )
+    def list(self, request):
+        filters = validated(PersonSearchSerializer, request.query_params.dict())
+        return EnvelopeResponse(PersonSerializer(persons_search(**filters), many=True).data)
 
     @extend_schema(responses=PersonSerializer, description="One person; phones are masked.")
     def retrieve(self, request, pk):

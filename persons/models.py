@@ -3,7 +3,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Greatest, Least
+from django.db.models.functions import Greatest, Least, Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -72,6 +72,10 @@ class Person(models.Model):
         verbose_name_plural = _("persons")
         ordering = ["last_name", "first_name"]
         permissions = [("verify_person", "Can set a person's verification status by hand")]
+        indexes = [
+            # the person search by name and birth date, either case (`iexact` compares UPPER of both)
+            models.Index(Upper("last_name"), Upper("first_name"), "birth_date", name="person_name_birth"),
+        ]
 
     def __str__(self):
         return f"{self.last_name} {self.first_name} {self.second_name}".strip()

@@ -1,6 +1,6 @@
 """Reads of the persons app."""
 
-from core.errors import Conflict, NotFound, ValidationFailed
+from core.errors import Conflict, NotFound, RequestMalformed, ValidationFailed
 from persons.models import AuthenticationMethod, Person
 
 Type = AuthenticationMethod.Type
@@ -13,6 +13,22 @@ NA_CONFIRMS_NOTHING = "Request can not be confirmed by authentication method NA"
 THIRD_PERSON_NO_METHOD = "Third person has no authentication method"
 # What a person confirms with themselves; NA confirms only a declaration with a parent declaration.
 CONFIRMING_TYPES = (Type.OTP, Type.OFFLINE)
+
+
+SEARCH_NEEDS = "Search needs tax_id, or first_name, last_name and birth_date"
+SEARCH_LIMIT = 10
+
+
+def persons_search(*, tax_id=None, first_name=None, last_name=None, birth_date=None) -> list[Person]:
+    """At most SEARCH_LIMIT active persons with the tax id, or with the first name, last name (either
+    case) and birth date; any other question is 422, so the registry cannot be browsed."""
+    if tax_id and not (first_name or last_name or birth_date):
+        found = Person.objects.filter(tax_id=tax_id)
+    elif first_name and last_name and birth_date and not tax_id:
+        found = Person.objects.filter(last_name__iexact=last_name, first_name__iexact=first_name, birth_date=birth_date)
+    else:
+        raise RequestMalformed(SEARCH_NEEDS)
+    return list(found.filter(status=Person.Status.ACTIVE).order_by("last_name", "first_name", "pk")[:SEARCH_LIMIT])
 
 
 def person_get(*, person_id) -> Person:

@@ -53,6 +53,15 @@ class PersonCreateSerializer(StrictSerializer):
     authentication_methods = IntakeMethodSerializer(many=True, max_length=5)
 
 
+class PersonSearchSerializer(StrictSerializer):
+    """`GET /api/persons`: a tax id, or first name, last name and birth date (checked by the selector)."""
+
+    tax_id = serializers.RegexField(r"^[0-9]{10}$", required=False, error_messages={"invalid": "Must be 10 digits"})
+    first_name = serializers.CharField(max_length=255, required=False)
+    last_name = serializers.CharField(max_length=255, required=False)
+    birth_date = serializers.DateField(required=False)
+
+
 class RequestedMethodSerializer(StrictSerializer):
     type = serializers.ChoiceField(choices=Type.choices, required=False)
     phone_number = PhoneNumberField(required=False)
@@ -88,6 +97,9 @@ class PhoneOutSerializer(serializers.Serializer):
 class PersonSerializer(serializers.ModelSerializer):
     documents = DocumentSerializer(many=True, read_only=True)
     phones = PhoneOutSerializer(many=True, read_only=True)
+    merged_into = serializers.UUIDField(
+        source="merged_into_id", read_only=True, allow_null=True, help_text="The master record it was merged into"
+    )
 
     class Meta:
         model = Person
@@ -106,6 +118,7 @@ class PersonSerializer(serializers.ModelSerializer):
             "verification_status",
             "verification_reason",
             "verification_comment",
+            "merged_into",
             "created_at",
             "updated_at",
         ]

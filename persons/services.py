@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from core import audit
+from core import audit, locks
 from core.documents import documents_require
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.masking import mask_phone
@@ -38,6 +38,7 @@ VerificationStatus = Person.VerificationStatus
 VerificationReason = Person.VerificationReason
 
 OTP_KIND = "authentication_method_request"
+PERSON_EXISTS = "Such person already exists"
 MANUAL_STATUSES = (VerificationStatus.VERIFIED, VerificationStatus.NOT_VERIFIED, VerificationStatus.IN_REVIEW)
 # what a client uploads for OFFLINE when the person's record lists no documents
 
@@ -99,6 +100,12 @@ def person_create(
     _check_intake(
         birth_date=birth_date, tax_id=tax_id, no_tax_id=no_tax_id, authentication_methods=authentication_methods
     )
+    # one active record per tax id (parallel intakes of one take turns): a duplicate is found by search,
+    # or merged by a merge request
+    if tax_id:
+        locks.lock_name(locks.TAX_ID, tax_id)
+        if Person.objects.filter(tax_id=tax_id, status=Person.Status.ACTIVE).exists():
+            raise Conflict(PERSON_EXISTS)
     method = authentication_methods[0]
     person = Person(
         first_name=first_name,

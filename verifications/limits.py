@@ -17,10 +17,10 @@ import uuid
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
+from core import locks
 from core.errors import TooManyRequests
 from verifications.models import FailedGuess, Verification
 
@@ -28,17 +28,11 @@ WINDOW_EXCEEDED = "Too many verification codes were requested for this phone num
 COOLDOWN = "A verification code was sent to this phone number moments ago"
 GUESSES_EXCEEDED = "Too many failed attempts for this phone number"
 
-# The first key of PostgreSQL's two-key advisory locks, so ours never collide with another app's.
-PHONE_LOCK_NAMESPACE = 0x0E7A
-
 
 def lock_phone(phone_number: str) -> None:
     """Serialize sends and guesses per phone until the transaction ends: row locks cannot, when the
-    phone has no row yet. On PostgreSQL an advisory lock; SQLite needs none, its IMMEDIATE transactions
-    (config/settings.py) already run one writer at a time."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [PHONE_LOCK_NAMESPACE, phone_number])
+    phone has no row yet."""
+    locks.lock_name(locks.PHONE, phone_number)
 
 
 def failed_guesses(phone_number: str, *, now: datetime) -> list[datetime]:
