@@ -61,7 +61,12 @@ def primary_method(person: Person) -> AuthenticationMethod | None:
 
 
 def authentication_method_current(
-    *, person: Person, authorize_with=None, primary=None, own_na_confirms: bool = False
+    *,
+    person: Person,
+    authorize_with=None,
+    primary=None,
+    own_na_confirms: bool = False,
+    new_third_person: Person | None = None,
 ) -> dict:
     """Who confirms a request about `person`: the one rule every flow applies at create, at resend
     and again at approve.
@@ -72,9 +77,11 @@ def authentication_method_current(
     - the person's own OTP phone (an SMS) or OFFLINE documents;
     - a THIRD_PERSON method, through the third person's *own* OTP phone or OFFLINE documents; a third
       person with NA, or with no active method, confirms nothing (409);
-    - the person's own NA, only where `own_na_confirms` (a declaration with a parent declaration).
-    Returns `{"type", "number", "method_id"}` with the phone in clear (the flows send SMS to it);
-    responses mask it.
+    - the person's own NA, only where `own_na_confirms` (a declaration with a parent declaration);
+    - for a person none of whose methods can confirm, the third person a request adds (`new_third_person`,
+      an INSERT THIRD_PERSON), through their own method: an NA child is never stranded without a guardian.
+    Returns `{"type", "number", "method_id"}` (and `third_person_id` for a third person being added) with
+    the phone in clear (the flows send SMS to it); responses mask it.
     """
     if authorize_with is not None:
         method = active_method(person, id=authorize_with)
@@ -83,7 +90,16 @@ def authentication_method_current(
     else:
         method = primary or primary_method(person)
         if method is None or (method.type == Type.NA and not own_na_confirms):
-            method = _trusted_third_person_method(person) or method
+            trusted = _trusted_third_person_method(person)
+            if new_third_person is not None and (trusted is None or not _confirms(trusted)):
+                confirming = _own_confirming_method(new_third_person)
+                return {
+                    "type": confirming.type,
+                    "number": confirming.phone_number or None,
+                    "method_id": "",
+                    "third_person_id": str(new_third_person.pk),
+                }
+            method = trusted or method
     if method is None:
         raise Conflict(NO_METHOD)
     if method.type == Type.NA and not own_na_confirms:
@@ -100,25 +116,31 @@ def authentication_method_current(
 
 def _third_persons_own_method(method: AuthenticationMethod) -> AuthenticationMethod:
     """The OTP or OFFLINE method through which a THIRD_PERSON method confirms: the third person's own."""
-    if method.third_person.status != Person.Status.ACTIVE:  # merged away: confirms for no one
+    return _own_confirming_method(method.third_person)
+
+
+def _own_confirming_method(third: Person) -> AuthenticationMethod:
+    if third.status != Person.Status.ACTIVE:  # merged away: confirms for no one
         raise Conflict(THIRD_PERSON_INACTIVE)
-    confirming = primary_method(method.third_person)
+    confirming = primary_method(third)
     if confirming is None or confirming.type not in CONFIRMING_TYPES:
         raise Conflict(THIRD_PERSON_NO_METHOD)
     return confirming
+
+
+def _confirms(method: AuthenticationMethod) -> bool:
+    try:
+        _third_persons_own_method(method)
+    except Conflict:
+        return False
+    return True
 
 
 def _trusted_third_person_method(person: Person) -> AuthenticationMethod | None:
     """The person's earliest THIRD_PERSON method whose third person can confirm; when none can, their
     earliest one (which then answers why not); None without any."""
     methods = list(person.authentication_methods.active().filter(type=Type.THIRD_PERSON).select_related("third_person"))
-    for method in methods:
-        try:
-            _third_persons_own_method(method)
-        except Conflict:
-            continue
-        return method
-    return methods[0] if methods else None
+    return next((method for method in methods if _confirms(method)), methods[0] if methods else None)
 
 
 def ensure_confirmation_still_valid(*, person: Person, current: dict, own_na_confirms: bool = False) -> None:
@@ -130,9 +152,13 @@ def ensure_confirmation_still_valid(*, person: Person, current: dict, own_na_con
     """
     if person.status != Person.Status.ACTIVE:
         raise Conflict(PERSON_INACTIVE)
+    adding = current.get("third_person_id")
     try:
         now_current = authentication_method_current(
-            person=person, authorize_with=current.get("method_id") or None, own_na_confirms=own_na_confirms
+            person=person,
+            authorize_with=current.get("method_id") or None,
+            own_na_confirms=own_na_confirms,
+            new_third_person=Person.objects.filter(pk=adding).order_by().first() if adding else None,
         )
     except ValidationFailed as error:  # the method has ended
         raise Conflict(METHOD_CHANGED) from error

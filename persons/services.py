@@ -336,7 +336,11 @@ def authentication_method_request_create(
         raise NotFound("Person not found")
     primary = primary_method(person)
     requested = _requested_method(person, action, authentication_method, primary=primary)
-    current = authentication_method_current(person=person, primary=primary)
+    # the third person an INSERT adds confirms it when nobody else can (an NA child's first guardian)
+    adding = requested.get("value") if action == Action.INSERT else None
+    current = authentication_method_current(
+        person=person, primary=primary, new_third_person=Person.objects.filter(pk=adding).first() if adding else None
+    )
     documents = _required_documents(person, current=current, requested=requested)
     now = timezone.now()
     # A newer request replaces the legal entity's older one; other entities' requests are theirs.

@@ -760,3 +760,32 @@ def test_approve_refuses_a_third_person_who_left_meanwhile_without_spending_the_
     assert AuthenticationMethodRequest.objects.get(pk=request_id).status == "NEW"
     assert not AuthenticationMethod.objects.filter(person=person, type="THIRD_PERSON").exists()
     assert Verification.objects.get(phone_number="+380931234585", status="NEW").attempts == 0
+
+
+def test_an_na_child_gets_a_first_guardian_confirmed_by_the_guardians_own_code(caller, create, last_code):
+    """Seen from outside: a person whose only method is NA got 409 on every request, so an NA child could
+    never get a guardian through the API. The third person being added now confirms it with their code."""
+    child = PersonFactory(primary="NA", birth_date=born_years_ago(6))
+    mother = PersonFactory(primary__phone_number="+380671110077")
+    body = {"action": "INSERT", "authentication_method": {"type": "THIRD_PERSON", "value": str(mother.pk)}}
+    response = create(child, body)
+    assert response.status_code == 201, response.json()
+    assert response.json()["data"]["authentication_method_current"] == {"type": "OTP", "number": "+38067*****77"}
+    request_id = response.json()["data"]["id"]
+    response = approve(caller, child, request_id, {"verification_code": last_code("+380671110077")})
+    assert response.status_code == 201
+    assert child.authentication_methods.active().get(type="THIRD_PERSON").third_person == mother
+
+
+def test_a_guardian_with_na_cannot_confirm_their_own_addition(caller, create):
+    child = PersonFactory(primary="NA", birth_date=born_years_ago(6))
+    guardian = PersonFactory(primary="NA")
+    body = {"action": "INSERT", "authentication_method": {"type": "THIRD_PERSON", "value": str(guardian.pk)}}
+    response = create(child, body)
+    assert response.status_code == 409
+    assert error(response)["message"] == "Third person must have an OTP or OFFLINE authentication method"
+
+
+def test_another_request_for_an_na_person_without_a_guardian_is_still_409(caller, create):
+    response = create(PersonFactory(primary="NA"), {"action": "INSERT", "authentication_method": {"type": "OFFLINE"}})
+    assert response.status_code == 409
