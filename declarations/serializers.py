@@ -14,6 +14,9 @@ class DeclarationRequestCreateSerializer(StrictSerializer):
         required=False, allow_null=True, help_text="One of the person's active authentication methods"
     )
     parent_declaration_id = serializers.UUIDField(required=False, allow_null=True)
+    overlimit = serializers.BooleanField(
+        required=False, default=False, help_text="Approve past the doctor's declaration limit (recorded, audited)"
+    )
 
 
 class DeclarationRequestFilterSerializer(serializers.Serializer):

@@ -223,6 +223,7 @@ def declaration_request_create(
     client: Client,
     authorize_with: uuid.UUID | None = None,
     parent_declaration_id: uuid.UUID | None = None,
+    overlimit: bool = False,
     actor: str = audit.SYSTEM,
 ) -> DeclarationRequest:
     """A NEW request to the doctor, confirmed by the person's method: an SMS for OTP, documents for OFFLINE.
@@ -257,6 +258,7 @@ def declaration_request_create(
         parent_declaration=parent,
         declaration_id=declaration_id,
         declaration_number=number,
+        overlimit=overlimit,
         data_to_be_signed=_data_to_be_signed(
             person=person,
             employee=employee,
@@ -275,6 +277,8 @@ def declaration_request_create(
         updated_by=actor,
     )
     request_insert(request, code_kind=SMS_KIND if current["type"] == Type.OTP else None, actor=actor)
+    if overlimit:  # who let this request past the doctor's limit
+        audit.record(entity=request, property="overlimit", old=False, new=True, actor=actor)
     return request
 
 
@@ -377,7 +381,7 @@ def _check_limit(request: DeclarationRequest, employee: Employee, counted: int |
     if counted is None:
         counted = employee_declaration_count(employee.pk)
     if counted >= limit:
-        raise RequestMalformed(OVER_LIMIT.format(limit))
+        raise RequestMalformed(OVER_LIMIT.format(counted))  # the doctor's count, not the limit
 
 
 def _signed(data_to_be_signed: dict) -> str:

@@ -364,12 +364,26 @@ def test_step_4_speciality_limits(caller, create, settings):
     assert error(response)["message"] == "This doctor has 1 declarations and could not sign more"
 
 
-def test_step_4_overlimit_skips_the_check(caller, doctor, create, settings):
+def test_step_4_overlimit_set_at_create_skips_the_check_and_is_audited(caller, doctor, create, settings):
     settings.DECLARATION_LIMIT_FAMILY_DOCTOR = 1
     fill(doctor, 1)
-    request_id = new_request(create)
-    DeclarationRequest.objects.filter(pk=request_id).update(overlimit=True)
+    request_id = new_request(create, overlimit=True)
+    assert DeclarationRequest.objects.get(pk=request_id).overlimit is True
+    overlimit = Event.objects.get(entity_id=request_id, property="overlimit")
+    assert (overlimit.old_value, overlimit.new_value, overlimit.actor) == (
+        False,
+        True,
+        f"client:{caller.client.client_id}",
+    )
     assert approve(caller, request_id).status_code == 201
+
+
+def test_step_4_the_message_gives_the_doctors_count_not_the_limit(caller, doctor, create, settings):
+    """Seen from outside: limit 3, count 5 answered "has 3"."""
+    fill(doctor, 5)
+    settings.DECLARATION_LIMIT_FAMILY_DOCTOR = 3
+    response = approve(caller, new_request(create))
+    assert error(response)["message"] == "This doctor has 5 declarations and could not sign more"
 
 
 def test_approved_requests_count_against_the_limit(caller, doctor, create, settings):
