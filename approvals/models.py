@@ -43,6 +43,7 @@ class Approval(ConfirmedRequest):
         indexes = [
             models.Index(fields=["legal_entity_id", "patient", "-created_at"], name="approval_entity_patient"),
             models.Index(fields=["expires_at"], condition=Q(status__in=["new", "active"]), name="approval_open_expiry"),
+            models.Index(fields=["expires_at"], name="approval_expiry"),  # the back office's sort
         ]
 
     def __str__(self):

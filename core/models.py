@@ -56,7 +56,12 @@ class Event(models.Model):
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["entity_type", "entity_id"])]
+        indexes = [
+            models.Index(fields=["entity_type", "entity_id"]),
+            # the back office's search of events by a record's id (any type) or by who acted
+            models.Index(fields=["entity_id", "created_at"], name="event_entity_id_created"),
+            models.Index(fields=["actor", "created_at"], name="event_actor_created"),
+        ]
 
     def __str__(self):
         return f"{self.entity_type}:{self.entity_id} {self.property} {self.old_value!r} → {self.new_value!r}"

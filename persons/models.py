@@ -3,7 +3,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Greatest, Least, Upper
+from django.db.models.functions import Greatest, Least, Reverse, Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -75,6 +75,9 @@ class Person(models.Model):
         indexes = [
             # the person search by name and birth date, either case (`iexact` compares UPPER of both)
             models.Index(Upper("last_name"), Upper("first_name"), "birth_date", name="person_name_birth"),
+            # the back office: the list in name order, and the verification queue oldest first
+            models.Index(fields=["last_name", "first_name"], name="person_name_order"),
+            models.Index(fields=["verification_status", "created_at"], name="person_verification_queue"),
         ]
 
     def __str__(self):
@@ -119,6 +122,8 @@ class AuthenticationMethod(models.Model):
         verbose_name = _("authentication method")
         verbose_name_plural = _("authentication methods")
         ordering = ["started_at"]
+        # the back office's phone search by its last digits: a range on the reversed number
+        indexes = [models.Index(Reverse("phone_number"), name="auth_method_phone_reversed")]
         constraints = [
             # one active primary method (OTP, OFFLINE or NA) per person; THIRD_PERSON methods are extra
             models.UniqueConstraint(
@@ -174,7 +179,10 @@ class AuthenticationMethodRequest(ConfirmedRequest):
         verbose_name = _("authentication method request")
         verbose_name_plural = _("authentication method requests")
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["status", "expires_at"])]
+        indexes = [
+            models.Index(fields=["status", "expires_at"]),
+            models.Index(fields=["expires_at"], name="auth_method_request_expiry"),  # the back office's sort
+        ]
         constraints = [
             # a newer request cancels the legal entity's older NEW one: one NEW request per person and entity
             models.UniqueConstraint(
@@ -243,6 +251,7 @@ class MergeRequest(ConfirmedRequest):
         indexes = [
             models.Index(fields=["legal_entity_id", "-created_at"], name="merge_request_entity_created"),
             models.Index(fields=["expires_at"], condition=Q(status="NEW"), name="merge_request_new_expiry"),
+            models.Index(fields=["expires_at"], name="merge_request_expiry"),  # the back office's sort
         ]
 
     def __str__(self):

@@ -1,6 +1,7 @@
 import uuid
 
 from django.db import models
+from django.db.models.functions import Reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -65,6 +66,8 @@ class Verification(models.Model):
             models.Index(fields=["client", "phone_number", "-created_at"], name="verification_client_phone"),
             models.Index(fields=["created_at"], name="verification_created"),
             models.Index(fields=["code_expired_at"], condition=models.Q(status="NEW"), name="verification_new_expiry"),
+            # the back office's phone search by its last digits: a range on the reversed number
+            models.Index(Reverse("phone_number"), name="verification_phone_reversed"),
         ]
 
     def __str__(self):
@@ -100,6 +103,7 @@ class FailedGuess(models.Model):
                 name="failed_guess_phone_created",
             ),
             models.Index(fields=["created_at"], name="failed_guess_created"),
+            models.Index(Reverse("phone_number"), name="failed_guess_phone_reversed"),
         ]
 
     def __str__(self):
