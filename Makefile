@@ -11,7 +11,7 @@ PYTHON ?= $(shell for p in python3.13 python3.12 $$HOME/.pyenv/versions/3.13*/bi
 	  if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; \
 	  then echo $$p; break; fi; done)
 
-.PHONY: install run test test-postgres lint format bench clean cluster cluster-stop
+.PHONY: install run check-port test test-postgres lint format bench clean cluster cluster-stop
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	@test -n "$(PYTHON)" || { echo "Python 3.12 or 3.13 is needed (none found)"; exit 1; }
@@ -31,14 +31,22 @@ install: $(BIN)/.installed
 	} > $@
 	@echo "Wrote .env for development (DEBUG=true, a generated SECRET_KEY)."
 
-run: install .env
+# The port is checked first, so a taken one stops `make run` before it migrates or seeds (no SMS sent).
+# The demo data is printed and kept in var/demo.json (0600), where the README's walkthrough reads it.
+# Ctrl-C (or a TERM) reaches both processes; the trap waits for them and the recipe exits 0. GNU make
+# itself, having got the Ctrl-C too, then ends as interrupted (status 130), quietly. If either process
+# ends by itself (the port taken after all, a crash), the other is stopped and `make run` fails with it.
+run: check-port install .env
 	DEBUG=true $(BIN)/python manage.py migrate --no-input
-	DEBUG=true $(BIN)/python manage.py seed_demo
+	@mkdir -p var; set -o pipefail; umask 077; DEBUG=true $(BIN)/python manage.py seed_demo | tee var/demo.json
 	@echo "Web: http://127.0.0.1:$(PORT)/  (API docs /api/docs/, admin /admin/)  Ctrl-C stops both."
-	@trap 'kill 0' INT TERM EXIT; \
+	@trap 'trap - INT TERM; kill $$(jobs -p) 2>/dev/null; wait; exit 0' INT TERM; \
 	  DEBUG=true $(BIN)/python manage.py db_worker & \
 	  DEBUG=true $(BIN)/python manage.py runserver 127.0.0.1:$(PORT) --noreload & \
-	  wait
+	  wait -n; status=$$?; trap - INT TERM; kill $$(jobs -p) 2>/dev/null; wait; exit $$status
+
+check-port:
+	@$(or $(PYTHON),python3) scripts/check_port.py $(PORT)
 
 # The whole suite: SQLite by default, PostgreSQL when DATABASE_URL points at one.
 test: install
@@ -55,7 +63,7 @@ format: install
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache
 
-# Load benchmark (see the README): fresh PostgreSQL databases $(BENCH_DB) (the service) and
+# Load benchmark (see docs/benchmark.md): fresh PostgreSQL databases $(BENCH_DB) (the service) and
 # $(BENCH_DB)_peer (django-phone-verify, in its own virtualenv var/peer-venv), gunicorn, then wrk
 # (BENCH_DRIVER=wrk, Debian's package) or locust (BENCH_DRIVER=locust) on loopback.
 BENCH_DB ?= ehealth_bench
@@ -67,7 +75,7 @@ bench: install
 	DATABASE_URL=$$(scripts/postgres.sh $(BENCH_DB)) BENCH_PEER_DATABASE_URL=$$(scripts/postgres.sh $(BENCH_DB)_peer) \
 	  BENCH_DRIVER=$(BENCH_DRIVER) $(BIN)/python bench/run.py
 
-# The production shape on loopback (PostgreSQL, 2 gunicorn, 2 db_workers, nginx on :8100); see README.
+# The production shape on loopback (PostgreSQL, 2 gunicorn, 2 db_workers, nginx on :8100); see docs/operations.md.
 cluster: install
 	scripts/cluster.sh
 
