@@ -11,7 +11,7 @@ TODAY = date(2026, 6, 15)
 @pytest.mark.parametrize(
     ("tax_id", "valid"),
     [
-        ("3346812319", True),  # the README's example: 1991-08-19, male
+        ("3346812319", True),  # the demo's Петро Іванов: 1991-08-19, male
         ("3346812318", False),  # wrong check digit
         ("0000000000", False),  # all zero
         ("334681231", False),  # nine digits
