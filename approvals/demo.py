@@ -15,8 +15,8 @@ from approvals.services import approval_create
 from core.demo import created, skipped
 from core.errors import ApiError
 from declarations.models import Employee
+from persons.demo import demo_person
 from persons.models import Person
-from persons.services import person_create
 
 DEMO_ACTOR = "demo"
 # fixed ids, so the demo's references stay the same from run to run
@@ -63,19 +63,15 @@ def _doctor(context: dict, client) -> Employee:
 def _patient(context: dict, details: dict) -> Person:
     details = dict(details)
     phone = details.pop("phone")
-    lookup = {key: details[key] for key in ("last_name", "first_name", "birth_date")}
-    person = Person.objects.filter(**lookup).order_by("created_at").first()
-    if person is None:
-        person = person_create(
-            **details,
-            no_tax_id=True,
-            documents=[{"type": "PASSPORT", "number": f"КА{phone[-6:]}"}],
-            phones=[{"type": "MOBILE", "number": phone}],
-            authentication_methods=[{"type": "OTP", "phone_number": phone, "alias": "mobile"}],
-            actor=DEMO_ACTOR,
-        )
-        created(context, f"person {person.last_name} {person.first_name}")
-    return person
+    return demo_person(
+        context,
+        lookup={key: details.pop(key) for key in ("last_name", "first_name", "birth_date")},
+        **details,
+        no_tax_id=True,
+        documents=[{"type": "PASSPORT", "number": f"КА{phone[-6:]}"}],
+        phones=[{"type": "MOBILE", "number": phone}],
+        authentication_methods=[{"type": "OTP", "phone_number": phone, "alias": "mobile"}],
+    )
 
 
 def _open_approval(context: dict, *, patient: Person, doctor: Employee) -> Approval | None:

@@ -8,8 +8,8 @@ from core.demo import created, skipped
 from core.errors import ApiError
 from declarations.models import DeclarationRequest, Employee
 from declarations.services import declaration_request_create, employee_create
+from persons.demo import demo_person
 from persons.models import Person
-from persons.services import person_create
 
 DEMO_ACTOR = "demo"
 DOCTOR = {"last_name": "Коваленко", "first_name": "Ірина", "second_name": "Петрівна"}
@@ -27,21 +27,17 @@ def _doctor(context: dict, client) -> Employee:
 
 
 def _otp_patient(context: dict) -> Person:
-    person = Person.objects.filter(tax_id=OTP_PATIENT_TAX_ID).order_by("created_at").first()
-    if person is not None:
-        return person
-    created(context, "person Шевченко Андрій")
-    return person_create(
+    return demo_person(
+        context,
+        lookup={"tax_id": OTP_PATIENT_TAX_ID},
         first_name="Андрій",
         last_name="Шевченко",
         second_name="Іванович",
         birth_date=date(1992, 9, 11),
         gender="MALE",
-        tax_id=OTP_PATIENT_TAX_ID,
         documents=[{"type": "PASSPORT", "number": "ВК654321"}],
         phones=[{"type": "MOBILE", "number": "+380631234567"}],
         authentication_methods=[{"type": "OTP", "phone_number": "+380631234567", "alias": "mobile"}],
-        actor=DEMO_ACTOR,
     )
 
 

@@ -17,7 +17,9 @@ from persons.services import authentication_method_request_create, person_create
 DEMO_ACTOR = "demo"
 
 
-def _person(context: dict, *, lookup: dict, **data) -> Person:
+def demo_person(context: dict, *, lookup: dict, **data) -> Person:
+    """The demo person found by `lookup` (a natural key), registered through intake when missing; every
+    app's demo makes its persons with it."""
     person = Person.objects.filter(**lookup).order_by("created_at").first()
     if person is None:
         person = person_create(**lookup, **data, actor=DEMO_ACTOR)
@@ -49,7 +51,7 @@ def _open_request(context: dict, *, person: Person) -> AuthenticationMethodReque
 
 
 def seed(context: dict) -> dict:
-    otp = _person(
+    otp = demo_person(
         context,
         lookup={"tax_id": "3346812319"},
         first_name="Петро",
@@ -61,7 +63,7 @@ def seed(context: dict) -> dict:
         phones=[{"type": "MOBILE", "number": "+380503410870"}],
         authentication_methods=[{"type": "OTP", "phone_number": "+380503410870", "alias": "mobile"}],
     )
-    offline = _person(
+    offline = demo_person(
         context,
         lookup={"last_name": "Коваль", "first_name": "Олена", "birth_date": date(1985, 3, 2)},
         gender="FEMALE",
@@ -69,7 +71,7 @@ def seed(context: dict) -> dict:
         documents=[{"type": "NATIONAL_ID", "number": "000123456"}],
         authentication_methods=[{"type": "OFFLINE"}],
     )
-    child = _person(
+    child = demo_person(
         context,
         lookup={"last_name": "Іванова", "first_name": "Марія", "birth_date": date(2018, 4, 12)},
         gender="FEMALE",
