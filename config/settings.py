@@ -91,6 +91,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "core.backoffice_middleware.BackOfficeMiddleware",  # /admin/: Kyiv time, statement timeout for reads
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",  # the admin login's lockout page (429)
     # last, so it sees a view's exception first: a lost database connection is a 503, not a 500
@@ -166,7 +167,11 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "uk"  # the back office; the API answers in English unless Accept-Language asks for uk
 LANGUAGES = [("uk", "Українська"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
-TIME_ZONE = "UTC"
+TIME_ZONE = "UTC"  # the API's; the back office shows ADMIN_TIME_ZONE
+# --- Back office (docs/back-office.md) ---
+ADMIN_TIME_ZONE = env.str("ADMIN_TIME_ZONE", default="Europe/Kyiv")
+ADMIN_STATEMENT_TIMEOUT_MS = env.int("ADMIN_STATEMENT_TIMEOUT_MS", default=10_000)  # PostgreSQL, reads on /admin/
+ADMIN_BULK_SMS_LIMIT = env.int("ADMIN_BULK_SMS_LIMIT", default=100)  # records per bulk action that sends SMS
 USE_I18N = True
 USE_TZ = True
 

@@ -18,6 +18,7 @@ public = {"authentication_classes": [], "permission_classes": [AllowAny]}
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),  # the back office's language switch (setlang)
     # Only the OAuth endpoints: clients are registered by `create_client`, never from a web page.
     path("oauth/", include((oauth_endpoints, "oauth2_provider"))),
     path("api/health", health, name="health"),
@@ -36,5 +37,6 @@ urlpatterns = [
 ]
 
 handler400 = "core.views.bad_request"
+handler403 = "core.backoffice_views.permission_denied"
 handler404 = "core.views.page_not_found"
 handler500 = "core.views.server_error"

@@ -5,24 +5,34 @@ every request kind (authentication-method, merge, declaration requests, approval
 import datetime
 import re
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from functools import cached_property
 
 from django.apps import apps
+from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.options import ActionLocation
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
+from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.urls import NoReverseMatch, reverse
+from django.db.models.functions import Reverse
+from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from oauth2_provider import admin as oauth_admin  # noqa: F401  (registers the API clients' admin first)
 
 from core.audit import actor_of
+from core.documents import storage_name
 from core.errors import ApiError
+from core.labels import translate_model_labels
 from core.masking import mask_phone, mask_phones_in
 from core.models import Client, Event, Job
 
@@ -31,6 +41,34 @@ admin.site.site_title = _("eHealth back office")
 admin.site.index_title = _("What needs attention")
 # the list is the work: at 1366 px it gets the whole width (the apps are one click away, on the start page)
 admin.site.enable_nav_sidebar = False
+# there is no public site to view: the back office is the only web page
+admin.site.site_url = None
+translate_model_labels()
+
+if admin.site.is_registered(Client):  # the OAuth toolkit's admin of API clients: they have no page to view
+    admin.site.get_model_admin(Client).view_on_site = False
+
+# the work first: patients and their requests, then declarations, approvals, codes; accounts and API
+# clients (the OAuth toolkit's app, named in words) and the task queue last
+APP_ORDER = ["persons", "declarations", "approvals", "verifications", "core", "auth", "oauth2_provider", "axes"]
+APP_NAMES = {
+    "oauth2_provider": _("API clients and tokens"),
+    "django_tasks_db": _("Task queue"),
+    "axes": _("Admin login attempts"),
+}
+
+
+def ordered_app_list(request, app_label=None):
+    """The admin's app list, the work first (APP_ORDER), each app in words (APP_NAMES)."""
+    app_list = admin.AdminSite.get_app_list(admin.site, request, app_label)
+    for app in app_list:
+        if app["app_label"] in APP_NAMES:
+            app["name"] = APP_NAMES[app["app_label"]]
+    rank = {label: index for index, label in enumerate(APP_ORDER)}
+    return sorted(app_list, key=lambda app: rank.get(app["app_label"], len(rank)))
+
+
+admin.site.get_app_list = ordered_app_list
 
 
 class ReadOnlyAdminMixin:
@@ -70,11 +108,12 @@ BOTH_PLACES = [ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM]  # an act
 
 
 class LargeTableAdminMixin:
-    """A read-only list that stays fast on millions of rows: no full count, no bulk delete. An action the
-    user may not run is refused with 403, not silently ignored."""
+    """A read-only list that stays fast on millions of rows: no full count, no facet counts, no bulk
+    delete. An action the user may not run is refused with 403, not silently ignored."""
 
     paginator = CappedCountPaginator
     show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
     list_per_page = 50
 
     def get_actions(self, request, action_location=ActionLocation.CHANGE_LIST):
@@ -101,15 +140,43 @@ class LargeTableAdminMixin:
 
 # --- search -------------------------------------------------------------------------------------
 
-_WHOLE_PHONE = re.compile(r"^(?:\+?380)?([0-9]{9})$")
+_PHONE_PUNCTUATION = re.compile(r"[\s()\-.]")
+_WHOLE_PHONE = re.compile(r"^(?:\+?380|0)?([0-9]{9})$")
+_LAST_DIGITS = re.compile(r"^[0-9]{4,8}$")
 _TAX_ID = re.compile(r"^[0-9]{10}$")
+_SHORT_ID = re.compile(r"^[0-9a-fA-F]{8}$")
+STORED_PHONE_LENGTH = 13  # every phone is stored as +380 and nine digits
 
 
 def whole_phone(term: str) -> str | None:
-    """A search term that is a whole phone number (`+380501234567`, or its nine national digits) as
-    stored, else None. Only whole numbers are searched: a clerk must not rebuild one digit by digit."""
-    match = _WHOLE_PHONE.match(term.replace(" ", ""))
+    """A search term that is a whole Ukrainian mobile number in any spelling (`+380503410870`,
+    `380503410870`, `0503410870`, `050 341 08 70`, `(050) 341-08-70`, `503410870`) as stored, else None."""
+    match = _WHOLE_PHONE.match(_PHONE_PUNCTUATION.sub("", term))
     return f"+380{match.group(1)}" if match else None
+
+
+def last_digits(term: str) -> str | None:
+    """A search term that is the last 4 to 8 digits of a phone (`0870`, `08 70`, `341-08-70`), else None."""
+    digits = _PHONE_PUNCTUATION.sub("", term)
+    return digits if _LAST_DIGITS.match(digits) else None
+
+
+def phone_ending_in(digits: str) -> dict:
+    """The filter of an annotation `phone_reversed` (Reverse of the stored phone) for phones ending in
+    `digits`: a range on the reversed number, which an index on reverse(phone_number) answers (a
+    `phone_number__endswith` would read every row). Stored phones are all +380 and nine digits, so every
+    reversed phone ending in `digits` lies between `digits` reversed and that followed by nines."""
+    start = digits[::-1]
+    return {
+        "phone_reversed__gte": start,
+        "phone_reversed__lte": start + "9" * (STORED_PHONE_LENGTH - 1 - len(start)) + "+",
+    }
+
+
+def short_id_range(prefix: str) -> tuple[uuid.UUID, uuid.UUID]:
+    """The ids whose text starts with these 8 hex digits, as a range an index on the id answers."""
+    prefix = prefix.lower()
+    return uuid.UUID(prefix + "0" * 24), uuid.UUID(prefix + "f" * 24)
 
 
 def _any_of(lookups, value) -> Q:
@@ -119,28 +186,65 @@ def _any_of(lookups, value) -> Q:
     return condition
 
 
+def _phone_condition(model, lookup: str, digits: str) -> Q:
+    """Rows of `model` whose phone at `lookup` (a path to a phone field) ends in `digits` (a whole
+    number's nine national digits, or its last digits): the phones' table searched first, by its index
+    on the reversed number, then joined by primary keys."""
+    *path, field_name = lookup.split("__")
+    phone_model = model
+    for name in path:
+        phone_model = phone_model._meta.get_field(name).related_model
+    phones = (
+        phone_model.objects.annotate(phone_reversed=Reverse(field_name)).filter(**phone_ending_in(digits)).values("pk")
+    )
+    if not path:
+        return Q(pk__in=phones)
+    return Q(pk__in=model.objects.filter(**{"__".join(path) + "__in": phones}).values("pk"))
+
+
 class PhoneSearchMixin:
-    """The admin search also finds records by a whole phone number at `phone_search_lookup` (one
-    lookup, or a tuple of them)."""
+    """The admin search also finds records by a phone in any spelling, whole or its last 4-8 digits, at
+    `phone_search_lookup` (one lookup, or a tuple of them)."""
 
     phone_search_lookup: str | tuple = ""
 
-    def get_search_results(self, request, queryset, search_term):
-        phone = whole_phone(search_term.strip())
+    def phone_search_lookups(self) -> tuple:
         lookups = self.phone_search_lookup
-        if phone is not None and lookups:
-            lookups = (lookups,) if isinstance(lookups, str) else lookups
-            matching = queryset.model.objects.filter(_any_of(lookups, phone)).values("pk")
-            return queryset.filter(pk__in=matching), False
-        return super().get_search_results(request, queryset, search_term)
+        return (lookups,) if isinstance(lookups, str) and lookups else tuple(lookups or ())
+
+    def phone_search_condition(self, term: str) -> Q | None:
+        lookups = self.phone_search_lookups()
+        phone = whole_phone(term)
+        digits = phone[-9:] if phone else last_digits(term)
+        if not lookups or not digits:
+            return None
+        condition = Q()
+        for lookup in lookups:
+            condition |= _phone_condition(self.model, lookup, digits)
+        return condition
 
 
 class CaseSearchMixin(PhoneSearchMixin):
-    """One search box for a case: an id (`id_search_lookups`), a tax id (ten digits,
-    `tax_id_search_lookups`), a whole phone number (`phone_search_lookup`), else `search_fields`."""
+    """One search box for a case, every meaning of the term on an index: an id, whole or its first 8
+    characters (`id_search_lookups`), a tax id (ten digits, `tax_id_search_lookups`), a phone in any
+    spelling or its last 4-8 digits (`phone_search_lookup`), else `text_search` or `search_fields`."""
 
     id_search_lookups: tuple = ("pk",)
     tax_id_search_lookups: tuple = ()
+    # the box shows when search_fields is not empty; the terms are read here
+    search_fields = ("pk",)
+
+    def text_search(self, request, queryset, term):
+        """A term that is none of the above: `search_fields` other than the id, else nothing."""
+        fields = [field for field in self.get_search_fields(request) if field not in ("pk", "=pk", "id", "=id")]
+        if not fields:
+            return queryset.none(), False
+        search_fields = self.search_fields
+        try:
+            self.search_fields = fields
+            return admin.ModelAdmin.get_search_results(self, request, queryset, term)
+        finally:
+            self.search_fields = search_fields
 
     def get_search_results(self, request, queryset, search_term):
         term = search_term.strip()
@@ -150,12 +254,20 @@ class CaseSearchMixin(PhoneSearchMixin):
             return queryset.filter(_any_of(self.id_search_lookups, uuid.UUID(term))), False
         except ValueError:
             pass
+        condition = Q()
+        if _SHORT_ID.match(term):
+            low, high = short_id_range(term)
+            for lookup in self.id_search_lookups:
+                condition |= Q(**{f"{lookup}__gte": low, f"{lookup}__lte": high})
         if self.tax_id_search_lookups and _TAX_ID.match(term):
             matching = queryset.model.objects.filter(_any_of(self.tax_id_search_lookups, term)).values("pk")
-            return queryset.filter(pk__in=matching), False
-        if whole_phone(term) is None and not self.search_fields:
-            return queryset.none(), False
-        return super().get_search_results(request, queryset, term)
+            condition |= Q(pk__in=matching)
+        phone = self.phone_search_condition(term)
+        if phone is not None:
+            condition |= phone
+        if condition:
+            return queryset.filter(condition), False
+        return self.text_search(request, queryset, term)
 
 
 # --- filters ------------------------------------------------------------------------------------
@@ -388,20 +500,69 @@ class AuditHistoryMixin:
 
 
 def apply_service(modeladmin, request, queryset, *, call: Callable, done: str) -> int:
-    """Run an admin action through a service, object by object: a refusal is shown, not raised, and
-    each success goes to Django's admin log (the service itself writes the audit event)."""
+    """Run an admin action through a service, object by object, and report one line: how many were
+    done and how many refused, by reason ("Resent: 12; refused: 3 (Request is not NEW)"). A refusal is
+    reported, not raised; each success goes to Django's admin log (the service writes the audit event)."""
     succeeded = 0
+    refusals: Counter = Counter()
     for obj in queryset:
         try:
             call(obj, actor_of(request))
         except ApiError as error:
-            modeladmin.message_user(request, f"{obj}: {error.describe()}", messages.ERROR)
+            refusals[gettext(error.describe())] += 1
             continue
         modeladmin.log_change(request, obj, done)
         succeeded += 1
-    if succeeded:
-        modeladmin.message_user(request, f"{done}: {succeeded}", messages.SUCCESS)
+    summary = f"{done}: {succeeded}"
+    if refusals:
+        reasons = "; ".join(
+            f"{reason} — {count}" if len(refusals) > 1 else reason for reason, count in refusals.items()
+        )
+        summary += "; " + gettext("refused: %(count)d (%(reasons)s)") % {
+            "count": sum(refusals.values()),
+            "reasons": reasons,
+        }
+    level = messages.SUCCESS if succeeded and not refusals else messages.WARNING if succeeded else messages.ERROR
+    modeladmin.message_user(request, summary, level)
     return succeeded
+
+
+CONFIRMED = "confirmed"
+TOO_MANY = _("More than %(limit)d selected: at most %(limit)d at a time. Narrow the list with a filter or a search.")
+
+
+def too_many(modeladmin, request, queryset) -> bool:
+    """More than ADMIN_BULK_SMS_LIMIT records selected (counted up to the limit + 1): refused, said so."""
+    limit = settings.ADMIN_BULK_SMS_LIMIT
+    if queryset[: limit + 1].count() <= limit:
+        return False
+    modeladmin.message_user(request, gettext(TOO_MANY) % {"limit": limit}, messages.ERROR)
+    return True
+
+
+def confirm_bulk(modeladmin, request, queryset, *, title: str, question: str):
+    """The page that asks before an action sends SMS to the selected records (Django's delete
+    confirmation is the model): it says how many, and refuses more than ADMIN_BULK_SMS_LIMIT at once.
+
+    Returns None when the action may run (confirmed, or run on one record from its own page), else the
+    response to send (the confirmation page, or the list again with the refusal)."""
+    if too_many(modeladmin, request, queryset):
+        return HttpResponseRedirect(request.get_full_path())
+    if request.POST.get(CONFIRMED) == "yes" or request.POST.get(f"{ActionLocation.CHANGE_FORM.value}-action"):
+        return None
+    selected = list(queryset[: settings.ADMIN_BULK_SMS_LIMIT])
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": title,
+        "question": question,
+        "count": len(selected),
+        "objects": selected,
+        "opts": modeladmin.model._meta,
+        "action": request.POST.get("action", ""),
+        "action_checkbox_name": ACTION_CHECKBOX_NAME,
+        "form_url": request.get_full_path(),
+    }
+    return TemplateResponse(request, "admin/core/confirm_bulk.html", context)
 
 
 def confirmation_in_words(current: dict | None) -> str:
@@ -420,7 +581,10 @@ class RequestAdminMixin(LargeTableAdminMixin, CaseSearchMixin, AuditHistoryMixin
     and the trail follow. Every admin built from it is a flow of the start page (`request_admins`)."""
 
     list_filter = ("status", ("created_at", DateRangeFilter), LegalEntityFilter)
-    search_help_text = _("An id, a tax id (10 digits) or a whole phone number (+380 and nine digits)")
+    search_help_text = _(
+        "An id (whole or its first 8 characters), a tax id (10 digits), a phone in any spelling "
+        "(0503410870, 050 341 08 70, +380503410870) or its last 4-8 digits"
+    )
     actions = ["resend_code", "expire_now"]
     # the person (or persons) a request is about: their tax ids and phones are searched
     person_fields: tuple = ("person",)
@@ -435,7 +599,7 @@ class RequestAdminMixin(LargeTableAdminMixin, CaseSearchMixin, AuditHistoryMixin
 
     @property
     def fieldsets(self):
-        return (*self.case_fieldsets, *self.audit_fieldsets)
+        return (*self.case_fieldsets, (_("Code and SMS"), {"fields": ("code_link",)}), *self.audit_fieldsets)
 
     @property
     def tax_id_search_lookups(self):
@@ -465,7 +629,17 @@ class RequestAdminMixin(LargeTableAdminMixin, CaseSearchMixin, AuditHistoryMixin
         description=_("Resend code (NEW requests confirmed by OTP)"), permissions=["resend"], location=BOTH_PLACES
     )
     def resend_code(self, request, queryset):
+        page = confirm_bulk(
+            self,
+            request,
+            queryset,
+            title=gettext("Resend the code"),
+            question=gettext("Send a new code by SMS for each of these requests?"),
+        )
+        if page is not None:
+            return page
         apply_service(self, request, queryset, call=self.resend, done=gettext("Resent the code"))
+        return None
 
     @admin.action(
         description=_("Expire now (NEW requests past their expiry)"), permissions=["expire"], location=BOTH_PLACES
@@ -473,6 +647,8 @@ class RequestAdminMixin(LargeTableAdminMixin, CaseSearchMixin, AuditHistoryMixin
     def expire_now(self, request, queryset):
         from core.housekeeping import request_expire_now
 
+        if too_many(self, request, queryset):
+            return
         apply_service(
             self,
             request,
@@ -495,7 +671,82 @@ class RequestAdminMixin(LargeTableAdminMixin, CaseSearchMixin, AuditHistoryMixin
 
     @admin.display(description=_("documents to upload"))
     def documents_list(self, obj):
-        return list_html(obj.documents)
+        return scans_html(obj, self.admin_site, request=None)
+
+    @admin.display(description=_("code"))
+    def code_link(self, obj):
+        """The code sent for the request (never the code itself) and its SMS deliveries."""
+        if obj.verification_id is None:
+            return "-"
+        return code_links_html(obj.verification_id)
+
+    def get_urls(self):
+        opts = self.model._meta
+        scan = path(
+            "<path:object_id>/scan/<str:document_type>/",
+            self.admin_site.admin_view(self.scan_view),
+            name=f"{opts.app_label}_{opts.model_name}_scan",
+        )
+        return [scan, *super().get_urls()]
+
+    def has_scan_permission(self, request, obj=None) -> bool:
+        return self.has_view_permission(request, obj) and request.user.has_perm(SCAN_PERMISSION)
+
+    def scan_view(self, request, object_id, document_type):
+        """A scanned document of the request, streamed from the storage to staff who may see it, shown
+        in the browser (`inline`); never a public or a signed URL."""
+        obj = self.get_object(request, object_id)
+        if obj is None:
+            raise Http404
+        if not self.has_scan_permission(request, obj):
+            raise PermissionDenied
+        if document_type not in (obj.documents or []):
+            raise Http404
+        name = storage_name(owner=obj, type=document_type)
+        if not default_storage.exists(name):
+            raise Http404
+        response = FileResponse(
+            default_storage.open(name, "rb"), content_type="image/jpeg", filename=f"{document_type}.jpg"
+        )
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
+SCAN_PERMISSION = "persons.verify_person"  # who verifies persons sees the scans that prove who they are
+
+
+def scans_html(obj, site, request=None) -> str:
+    """The request's documents to upload, each linked to its scan when uploaded, else marked missing."""
+    if not obj.documents:
+        return "-"
+    opts = obj._meta
+    rows = []
+    for document_type in obj.documents:
+        if default_storage.exists(storage_name(owner=obj, type=document_type)):
+            url = reverse(f"{site.name}:{opts.app_label}_{opts.model_name}_scan", args=[obj.pk, document_type])
+            rows.append(
+                format_html('{} — <a href="{}" target="_blank">{}</a>', document_type, url, gettext("view the scan"))
+            )
+        else:
+            rows.append(format_html("{} — {}", document_type, gettext("not uploaded")))
+    return format_html("<ul class='plain'>{}</ul>", format_html_join("", "<li>{}</li>", ((row,) for row in rows)))
+
+
+def code_links_html(verification_id) -> str:
+    from verifications.models import SmsMessage
+
+    code_url = reverse("admin:verifications_verification_change", args=[verification_id])
+    sms_url = reverse("admin:verifications_smsmessage_changelist") + f"?q={verification_id}"
+    count = SmsMessage.objects.filter(verification_id=verification_id).count()
+    return format_html(
+        '<a href="{}">{} {}</a> · <a href="{}">{}: {}</a>',
+        code_url,
+        gettext("code"),
+        str(verification_id)[:8],
+        sms_url,
+        gettext("SMS deliveries"),
+        count,
+    )
 
 
 def request_admins(site=None) -> list:
@@ -513,7 +764,23 @@ class EventAdmin(LargeTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("created_at", "record", "what", "change", "who")
     list_filter = ("entity_type", "property", ("created_at", DateRangeFilter))
     search_fields = ("=entity_id", "=actor")
-    search_help_text = _("A record's id, or an actor (user:<id>, client:<client id>)")
+    search_help_text = _("A record's id (whole or its first 8 characters), or an actor (user:<id>, client:<client id>)")
+
+    def get_search_results(self, request, queryset, search_term):
+        """One index per meaning: a record's id (entity_id, created_at), its first 8 characters (a range
+        on the same index), else who acted (actor, created_at)."""
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        try:
+            return queryset.filter(entity_id=str(uuid.UUID(term))), False
+        except ValueError:
+            pass
+        if _SHORT_ID.match(term):
+            prefix = term.lower()
+            return queryset.filter(entity_id__gte=prefix, entity_id__lt=prefix + "g"), False
+        return queryset.filter(actor=term), False
+
     fields = ("created_at", "record", "what", "change", "who", "actor")
     readonly_fields = fields
 

@@ -1,11 +1,18 @@
 """Back office for persons: search, a case file with methods and the whole audit trail, manual
 verification; authentication-method requests (built from the one request admin)."""
 
+import datetime
+
 from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.db import connection
 from django.db.models import Q
 from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import (
@@ -18,9 +25,11 @@ from core.admin import (
     audit_events_html,
     list_html,
     request_admins,
+    scans_html,
     value_in_words,
 )
 from core.masking import mask_phone
+from persons import rules
 from persons.models import AuthenticationMethod, AuthenticationMethodRequest, Person
 from persons.services import authentication_method_request_resend_otp, person_verify
 
@@ -47,6 +56,32 @@ class VerificationCommentForm(forms.Form):
     def __init__(self, *args, comment_required: bool, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["comment"].required = comment_required
+
+
+RULE_IN_WORDS = {
+    "02": _("old enough to act alone, and has no tax id"),
+    "03": _("the tax id does not match its checksum, the birth date or the gender"),
+    "04": _("a child with a foreign birth certificate"),
+    "05": _("old enough to act alone, with a permanent residence permit"),
+}
+
+
+def _date_in(word: str):
+    """A birth date as staff type it: 1990-01-31 or 31.01.1990."""
+    for parse in (datetime.date.fromisoformat, lambda text: datetime.datetime.strptime(text, "%d.%m.%Y").date()):
+        try:
+            return parse(word)
+        except ValueError:
+            continue
+    return None
+
+
+def _name_equals(field: str, word: str) -> Q:
+    """The name in any case. PostgreSQL compares UPPER of both on the name index (person_name_birth);
+    SQLite's UPPER knows only ASCII letters, so there the spellings staff would store are compared."""
+    if connection.vendor == "sqlite":
+        return Q(**{f"{field}__in": {word, word.upper(), word.lower(), word.capitalize(), word.title()}})
+    return Q(**{f"{field}__iexact": word})
 
 
 def _document_in_words(document: dict) -> str:
@@ -78,16 +113,21 @@ class PersonAdmin(LargeTableAdminMixin, CaseSearchMixin, ReadOnlyAdminMixin, adm
         "created_at",
     )
     list_filter = ("status", "verification_status", "verification_reason")
-    search_fields = ("last_name",)
     tax_id_search_lookups = ("tax_id",)
     phone_search_lookup = "authentication_methods__phone_number"
-    search_help_text = _("A person id, a tax id, a whole phone number (+380 and nine digits), or a last name")
+    search_help_text = _(
+        "A person id (whole or its first 8 characters), a tax id, a phone in any spelling or its last 4-8 "
+        "digits, or a name: last name [first name] [birth date], in any case"
+    )
     inlines = [AuthenticationMethodInline]
     actions = ["mark_verified", "mark_not_verified"]
     fieldsets = (
         (None, {"fields": ("id", "last_name", "first_name", "second_name", "birth_date", "gender", "status")}),
-        (_("Identity"), {"fields": ("tax_id", "no_tax_id", "documents_list", "phones_list")}),
-        (_("Verification"), {"fields": ("verification_status", "verification_reason", "verification_comment")}),
+        (_("Identity"), {"fields": ("tax_id", "no_tax_id", "documents_list", "phones_list", "scans", "master")}),
+        (
+            _("Verification"),
+            {"fields": ("verification_status", "verification_reason", "rules_fired", "verification_comment")},
+        ),
         (_("History"), {"fields": ("created_at", "updated_at", "updated_by", "history")}),
     )
 
@@ -97,6 +137,71 @@ class PersonAdmin(LargeTableAdminMixin, CaseSearchMixin, ReadOnlyAdminMixin, adm
         if request.GET.get("verification_status__exact") == waiting and "o" not in request.GET:
             return ("created_at", "pk")
         return super().get_ordering(request)
+
+    def text_search(self, request, queryset, term):
+        """A name: `last name [first name] [birth date]`, in any case, on the name index."""
+        words = term.split()
+        birth_date = _date_in(words[-1]) if len(words) > 1 else None
+        if birth_date is not None:
+            words = words[:-1]
+        if not words or len(words) > 2:
+            return queryset.none(), False
+        condition = _name_equals("last_name", words[0])
+        if len(words) == 2:
+            condition &= _name_equals("first_name", words[1])
+        if birth_date is not None:
+            condition &= Q(birth_date=birth_date)
+        return queryset.filter(condition), False
+
+    @admin.display(description=_("scans of the documents"))
+    def scans(self, obj):
+        """The scans uploaded for the requests about the person (OFFLINE), each linked to the request."""
+        rows = []
+        for model_admin in request_admins(self.admin_site):
+            about = Q()
+            for field in model_admin.person_fields:
+                about |= Q(**{field: obj})
+            for item in model_admin.model.objects.filter(about).exclude(documents=[]).order_by("-created_at")[:10]:
+                opts = item._meta
+                url = reverse(f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_change", args=[item.pk])
+                rows.append(
+                    format_html(
+                        '<a href="{}">{} {}</a>: {}',
+                        url,
+                        opts.verbose_name,
+                        str(item.pk)[:8],
+                        scans_html(item, self.admin_site),
+                    )
+                )
+        if not rows:
+            return "-"
+        return format_html("<ul class='plain'>{}</ul>", format_html_join("", "<li>{}</li>", ((row,) for row in rows)))
+
+    @admin.display(description=_("merged into"))
+    def master(self, obj):
+        if obj.merged_into_id is None:
+            return "-"
+        url = reverse(f"{self.admin_site.name}:persons_person_change", args=[obj.merged_into_id])
+        return format_html('<a href="{}">{}</a>', url, obj.merged_into)
+
+    @admin.display(description=_("rules that fired"))
+    def rules_fired(self, obj):
+        """Which of rules 02-05 hold for the person now (why RULES_TRIGGERED)."""
+        held = rules.rules_02_05_hold(
+            birth_date=obj.birth_date,
+            gender=obj.gender,
+            tax_id=obj.tax_id,
+            no_tax_id=obj.no_tax_id,
+            document_types=obj.document_types,
+            today=rules.today_utc(),
+            no_self_auth_age=settings.NO_SELF_AUTH_AGE,
+        )
+        if not held:
+            return gettext("none")
+        return format_html(
+            "<ul class='plain'>{}</ul>",
+            format_html_join("", "<li>{} — {}</li>", ((name, RULE_IN_WORDS[name]) for name in held)),
+        )
 
     @admin.display(description=_("documents"))
     def documents_list(self, obj):
@@ -132,9 +237,9 @@ class PersonAdmin(LargeTableAdminMixin, CaseSearchMixin, ReadOnlyAdminMixin, adm
                 call=lambda person, actor: person_verify(
                     person_id=person.pk, status=status, comment=comment, actor=actor
                 ),
-                done=f"Marked {status}" + (f": {comment}" if comment else ""),
+                done=gettext("Marked %(status)s") % {"status": status} + (f": {comment}" if comment else ""),
             )
-            return None
+            return None  # back to the list the verifier came from: its filters (the queue) are kept
         context = {
             **self.admin_site.each_context(request),
             "title": title,
@@ -145,6 +250,7 @@ class PersonAdmin(LargeTableAdminMixin, CaseSearchMixin, ReadOnlyAdminMixin, adm
             "persons": queryset,
             "action_checkbox_name": ACTION_CHECKBOX_NAME,
             "action": request.POST.get("action") or request.POST.get("CHANGE_FORM-action"),
+            "form_url": request.get_full_path(),
         }
         return TemplateResponse(request, "admin/persons/person/verify.html", context)
 

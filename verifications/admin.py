@@ -11,6 +11,7 @@ from core.admin import (
     LargeTableAdminMixin,
     ReadOnlyAdminMixin,
     apply_service,
+    confirm_bulk,
 )
 from core.audit import actor_of
 from core.masking import mask_phone
@@ -24,7 +25,9 @@ class VerificationAdmin(LargeTableAdminMixin, CaseSearchMixin, AuditHistoryMixin
     list_display = ("id", "phone", "kind", "status", "attempts", "code_expired_at", "created_at")
     list_filter = ("status", "kind", ("created_at", DateRangeFilter), ClientLegalEntityFilter)
     phone_search_lookup = "phone_number"
-    search_help_text = _("A code's id, or a whole phone number (+380 and nine digits)")
+    search_help_text = _(
+        "A code's id (whole or its first 8 characters), or a phone in any spelling or its last 4-8 digits"
+    )
     fieldsets = (
         (None, {"fields": ("id", "phone", "kind", "client", "status", "attempts", "code_expired_at")}),
         (_("History"), {"fields": ("created_at", "updated_at", "history")}),
@@ -62,7 +65,7 @@ class FailedGuessAdmin(LargeTableAdminMixin, CaseSearchMixin, AuditHistoryMixin,
     list_display = ("created_at", "phone", "verification", "lifted_at", "lifted_by")
     list_filter = (("created_at", DateRangeFilter),)
     phone_search_lookup = "phone_number"
-    search_help_text = _("A whole phone number (+380 and nine digits)")
+    search_help_text = _("A phone in any spelling or its last 4-8 digits")
     fields = ("phone", "verification", "created_at", "lifted_at", "lifted_by", "history")
 
     @admin.display(description=_("phone number"))
@@ -77,7 +80,10 @@ class SmsMessageAdmin(LargeTableAdminMixin, CaseSearchMixin, AuditHistoryMixin, 
     id_search_lookups = ("pk", "verification_id")
     search_fields = ("=provider_id",)
     phone_search_lookup = "verification__phone_number"
-    search_help_text = _("An SMS id, provider id, code id, or a whole phone number (+380 and nine digits)")
+    search_help_text = _(
+        "An SMS id or a code id (whole or the first 8 characters), a provider id, or a phone in any spelling "
+        "or its last 4-8 digits"
+    )
     fieldsets = (
         (None, {"fields": ("id", "verification", "phone_number_masked", "kind", "body")}),
         (_("Delivery"), {"fields": ("status", "attempts", "provider_id", "error", "next_attempt_at", "sent_at")}),
@@ -90,6 +96,15 @@ class SmsMessageAdmin(LargeTableAdminMixin, CaseSearchMixin, AuditHistoryMixin, 
 
     @admin.action(description=_("Resend the selected failed SMS"), permissions=["resend"], location=BOTH_PLACES)
     def resend(self, request, queryset):
+        page = confirm_bulk(
+            self,
+            request,
+            queryset,
+            title=gettext("Resend the SMS"),
+            question=gettext("Send each of these SMS again?"),
+        )
+        if page is not None:
+            return page
         apply_service(
             self,
             request,
@@ -97,3 +112,4 @@ class SmsMessageAdmin(LargeTableAdminMixin, CaseSearchMixin, AuditHistoryMixin, 
             call=lambda sms, actor: sms_resend(sms_id=sms.pk, actor=actor),
             done=gettext("Resent"),
         )
+        return None

@@ -1,0 +1,64 @@
+"""The back office's requests (`/admin/`): Kyiv time, and on PostgreSQL a statement timeout for the
+pages that read (a list, a search, a filter), answered by a friendly page instead of a 500."""
+
+import logging
+import zoneinfo
+
+from django.conf import settings
+from django.db import OperationalError, connection, transaction
+from django.template.response import TemplateResponse
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
+
+READS = ("GET", "HEAD")
+
+
+def is_back_office(request) -> bool:
+    return request.path.startswith("/admin/")
+
+
+def is_query_cancelled(error: BaseException) -> bool:
+    """PostgreSQL cancelled the statement (statement_timeout): SQLSTATE 57014."""
+    cause = error.__cause__
+    return isinstance(error, OperationalError) and getattr(cause, "sqlstate", None) == "57014"
+
+
+class BackOfficeMiddleware:
+    """On `/admin/`: times in ADMIN_TIME_ZONE (Europe/Kyiv; the API keeps UTC); and a read runs in a
+    transaction with `SET LOCAL statement_timeout = ADMIN_STATEMENT_TIMEOUT_MS` on PostgreSQL, so a
+    query that would run for minutes is cancelled by the server (not only abandoned by the web worker).
+    Writes (actions, verification) run as before: their services keep their own transactions."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not is_back_office(request):
+            return self.get_response(request)
+        timezone.activate(zoneinfo.ZoneInfo(settings.ADMIN_TIME_ZONE))
+        try:
+            if request.method in READS and connection.vendor == "postgresql" and settings.ADMIN_STATEMENT_TIMEOUT_MS:
+                with transaction.atomic():
+                    with connection.cursor() as cursor:
+                        cursor.execute("SET LOCAL statement_timeout = %s", [int(settings.ADMIN_STATEMENT_TIMEOUT_MS)])
+                    return self.get_response(request)
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()
+
+    def process_exception(self, request, exception):
+        if not is_back_office(request) or not is_query_cancelled(exception):
+            return None
+        transaction.set_rollback(True)
+        logger.warning("back office query cancelled after %s ms: %s", settings.ADMIN_STATEMENT_TIMEOUT_MS, request.path)
+        from django.contrib import admin
+
+        context = {
+            **admin.site.each_context(request),
+            "title": "",
+            "seconds": settings.ADMIN_STATEMENT_TIMEOUT_MS / 1000,
+            "back": request.path,
+        }
+        response = TemplateResponse(request, "admin/query_timeout.html", context, status=503)
+        return response.render()
