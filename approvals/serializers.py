@@ -94,7 +94,8 @@ def _shown(reference: dict | None, display_value: str | None = None) -> dict | N
 
 
 class ApprovalSerializer(serializers.ModelSerializer):
-    """Seed 001's shape: references with `display_value`, `expires_at` as Unix seconds, the phone masked."""
+    """An approval as the registry shows it: references with `display_value`, `expires_at` as Unix
+    seconds, the phone masked."""
 
     patient_id = serializers.UUIDField(read_only=True)
     granted_resources = serializers.SerializerMethodField()

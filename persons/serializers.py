@@ -185,7 +185,7 @@ class AuthenticationMethodRequestSerializer(serializers.ModelSerializer):
 
 
 class ApprovedSerializer(serializers.ModelSerializer):
-    """Seed 003's answer: `{id, status: "COMPLETED", channel: "MIS"}`."""
+    """The answer of an approved authentication-method request: `{id, status: "COMPLETED", channel: "MIS"}`."""
 
     class Meta:
         model = AuthenticationMethodRequest
