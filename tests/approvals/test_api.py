@@ -206,7 +206,7 @@ def test_another_client_of_the_same_legal_entity_sees_the_approval(caller, calle
 
 def test_activate_with_the_code(caller, patient, create, django_assert_max_num_queries):
     approval = create(patient)
-    with django_assert_max_num_queries(19):
+    with django_assert_max_num_queries(20):
         response = caller.patch(url(patient, approval), {"code": code_of(PHONE)}, format="json")
     assert response.status_code == 200, response.json()
     assert response.json()["data"]["status"] == "active"

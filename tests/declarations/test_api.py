@@ -33,7 +33,7 @@ def test_create_with_otp_sends_the_code_and_tells_the_method(
     person = otp_person()
     body = {"person_id": str(person.pk), "employee_id": str(doctor.pk)}
     # the SMS task runs on commit, after the counted request
-    with django_capture_on_commit_callbacks(execute=True), django_assert_max_num_queries(14):
+    with django_capture_on_commit_callbacks(execute=True), django_assert_max_num_queries(15):
         response = caller.post(URL, body, format="json")
     assert response.status_code == 201
     body = response.json()

@@ -247,7 +247,7 @@ def test_verification_needs_person_verify(caller_factory):
 def test_insert_otp_sends_a_code_to_the_current_phone(caller, create, last_code, django_assert_max_num_queries):
     person = PersonFactory(primary__phone_number="+380931234585")
     body = {"action": "INSERT", "authentication_method": {"type": "OTP", "phone_number": "+380976549872"}}
-    with django_assert_max_num_queries(22):  # incl. the SMS task run on commit
+    with django_assert_max_num_queries(23):  # incl. the SMS task run on commit
         response = create(person, body)
     assert response.status_code == 201
     data = response.json()["data"]
@@ -500,7 +500,7 @@ def test_approve_insert_otp(caller, create, last_code, django_assert_max_num_que
         "authentication_method": {"type": "OTP", "phone_number": "+380976549872", "alias": "mobile"},
     }
     request_id = create(person, body).json()["data"]["id"]
-    with django_assert_max_num_queries(26):
+    with django_assert_max_num_queries(27):
         response = approve(caller, person, request_id, {"verification_code": last_code("+380931234585")})
     assert response.status_code == 201
     assert response.json()["data"] == {"id": request_id, "status": "COMPLETED", "channel": "MIS"}

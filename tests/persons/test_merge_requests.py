@@ -98,7 +98,7 @@ def test_create_with_otp_sends_the_code_to_the_master_person(
 ):
     master, merge = otp_person("+380501112233"), PersonFactory(primary="")
     # the SMS task runs on commit, after the counted request
-    with django_capture_on_commit_callbacks(execute=True), django_assert_max_num_queries(13):
+    with django_capture_on_commit_callbacks(execute=True), django_assert_max_num_queries(14):
         response = create(caller, direct, master, merge)
     assert response.status_code == 201
     data = response.json()["data"]
@@ -469,7 +469,7 @@ def test_resend_otp_keeps_the_send_limits(caller, otp_request, settings):
 def test_approve_with_the_code_merges_the_person(caller, otp_request, django_assert_max_num_queries, as_string):
     code = last_code("+380501112233")
     # 22: each app's merging plug-in locks the merged person's open requests (declarations, approvals: one each)
-    with django_assert_max_num_queries(24):
+    with django_assert_max_num_queries(25):
         response = act(caller, otp_request.pk, "approve", {"verification_code": code if as_string else int(code)})
     assert response.status_code == 200
     assert response.json()["data"]["status"] == "APPROVED"
