@@ -329,6 +329,22 @@ DECLARATION_REQUEST_TTL_DAYS = env.int("DECLARATION_REQUEST_TTL_DAYS", default=1
 DECLARATION_LIMIT_THERAPIST = env.int("DECLARATION_LIMIT_THERAPIST", default=2000)
 DECLARATION_LIMIT_PEDIATRICIAN = env.int("DECLARATION_LIMIT_PEDIATRICIAN", default=900)
 DECLARATION_LIMIT_FAMILY_DOCTOR = env.int("DECLARATION_LIMIT_FAMILY_DOCTOR", default=1800)
+# A declaration's years; a pediatrician's patient's ends the day before their 18th birthday.
+DECLARATION_TERM_YEARS = env.int("DECLARATION_TERM_YEARS", default=20)
+
+# --- Declaration signatures (declarations.signatures, docs/declarations-sign.md) ----------------
+# cms: X.509 CMS SignedData verified here (RSA, ECDSA); http: an external service (DSTU 4145).
+SIGNATURE_BACKEND = env.str("SIGNATURE_BACKEND", default="cms")
+# The development CA of `manage.py make_dev_ca` and `sign_declaration_request`, trusted only with DEBUG.
+SIGNATURE_DEV_CA_DIR = Path(env.str("SIGNATURE_DEV_CA_DIR", default=str(VAR_DIR / "dev-ca")))
+# PEM file of the CA certificates a doctor's signing certificate must chain to.
+SIGNATURE_TRUSTED_CERTS = env.str(
+    "SIGNATURE_TRUSTED_CERTS", default=str(SIGNATURE_DEV_CA_DIR / "ca.pem") if DEBUG else ""
+)
+SIGNATURE_HTTP_URL = env.str("SIGNATURE_HTTP_URL", default="")
+SIGNATURE_HTTP_TOKEN = env.str("SIGNATURE_HTTP_TOKEN", default="")
+SIGNATURE_HTTP_TIMEOUT_SECONDS = env.float("SIGNATURE_HTTP_TIMEOUT_SECONDS", default=10.0)
+
 APPROVAL_TTL_MINUTES = env.int("APPROVAL_TTL_MINUTES", default=1440)
 APPROVAL_RESEND_MODE = env.str("APPROVAL_RESEND_MODE", default="async")
 if APPROVAL_RESEND_MODE not in ("async", "sync"):

@@ -8,6 +8,7 @@ class DeclarationsConfig(AppConfig):
     verbose_name = _("Declarations")
 
     def ready(self):
+        from declarations import checks  # noqa: F401 (registers the signature settings' check)
         from declarations.services import chain_head_ensure
 
         post_migrate.connect(chain_head_ensure, sender=self)
