@@ -40,7 +40,8 @@ for web_port in "${web_ports[@]}"; do
   upstreams+="server 127.0.0.1:$web_port max_fails=1 fail_timeout=2s; "
 done
 for n in 1 2; do
-  start "worker-$n" .venv/bin/python manage.py db_worker --no-reload --interval 0.2 --worker-id "cluster-$n"
+  start "worker-$n" .venv/bin/python manage.py db_worker --no-reload --interval 0.2 --worker-id "cluster-$n" \
+    --threads "${CLUSTER_WORKER_THREADS:-4}"
 done
 
 sed -e "s|@DIR@|$dir|g" -e "s|@PORT@|$port|g" -e "s|@UPSTREAMS@|$upstreams|" deploy/nginx.conf.template >"$dir/nginx.conf"

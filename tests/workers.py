@@ -40,15 +40,16 @@ def run_worker(outbox, *, timeout: float = 120, **env) -> subprocess.CompletedPr
 
 
 def start_worker(
-    outbox, *, batch: bool = False, worker_id: str = "worker", job_delay: float = 0, **env
+    outbox, *, batch: bool = False, worker_id: str = "worker", job_delay: float = 0, threads: int = 1, **env
 ) -> subprocess.Popen:
     """A worker in the background (polling every 0.1 s unless `batch`, each job `job_delay` seconds
-    longer: tests.slow_jobs); the caller stops it.
+    longer: tests.slow_jobs; `threads` workers in it, `--threads`); the caller stops it.
 
     Its output goes to `<worker_id>.log` beside the outbox (a pipe nobody reads could fill up and
     stall it); `worker_log(worker)` reads it.
     """
     command = [*COMMAND, "--interval", "0.1", "--worker-id", worker_id] + (["--batch"] if batch else [])
+    command += ["--threads", str(threads)] if threads != 1 else []
     if job_delay:
         command = [sys.executable, "-m", "tests.slow_jobs", str(job_delay), *command[2:]]
     log_path = outbox.parent / f"{worker_id}.log"

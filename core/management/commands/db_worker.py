@@ -7,12 +7,22 @@ answers again, and carries on. A task whose database connection was lost mid-run
 FAILED: it is put back in the queue (the tasks are safe to run twice), and an SMS it was sending stays
 QUEUED or SENDING for its own requeue. It is found first because `core` comes before `django_tasks_db`
 in INSTALLED_APPS.
+
+`--threads N` runs N such workers in one process, each in a thread of its own with its own database
+connection, each claiming tasks as separate worker processes do (SELECT ... FOR UPDATE SKIP LOCKED):
+a task waiting on the SMS gateway holds one thread, not the process. What one thread delivers is
+bounded by the gateway's latency (1 / latency per second); see docs/operations-metrics.md for the
+numbers. A first SIGTERM (or Ctrl-C) lets every thread finish its task; a second one ends the process.
 """
 
 import logging
 import os
+import signal
+import threading
 import time
+from argparse import ArgumentTypeError
 from collections import Counter
+from functools import partial
 
 from django.conf import settings
 from django.core.management import CommandError
@@ -105,8 +115,71 @@ class Worker(db_worker.Worker):
         super().run_task(db_task_result)
 
 
+class WorkerThreads:
+    """`--threads N`: N Workers in threads of this process. The signals are this object's: the library's
+    Worker handles them by exiting the process, which a thread cannot do for the others."""
+
+    def __init__(self, count: int, *, worker_id: str, **options):
+        self.workers = [Worker(worker_id=f"{worker_id}-{n}", **options) for n in range(1, count + 1)]
+        self.stopping = False
+
+    def configure_signals(self) -> None:
+        for name in ("SIGINT", "SIGTERM", "SIGQUIT"):
+            if hasattr(signal, name):
+                signal.signal(getattr(signal, name), self.shutdown)
+
+    def shutdown(self, signum: int, frame) -> None:
+        if self.stopping:
+            logger.warning("Received %s - terminating the current tasks.", signal.strsignal(signum))
+            os._exit(1)  # the threads' tasks are cut off; expire_requests queues them again after the lease
+        logger.warning(
+            "Received %s - shutting down gracefully after the current tasks... (press Ctrl+C again to force)",
+            signal.strsignal(signum),
+        )
+        self.stopping = True
+        for worker in self.workers:
+            worker.running = False
+
+    def run(self) -> None:
+        threads = [threading.Thread(target=self._run, args=(w,), name=w.worker_id) for w in self.workers]
+        for thread in threads:
+            thread.start()
+        while any(thread.is_alive() for thread in threads):
+            for thread in threads:
+                thread.join(timeout=0.5)  # short waits: the main thread takes the signals
+
+    @staticmethod
+    def _run(worker: Worker) -> None:
+        try:
+            worker.run()
+        except SystemExit:  # the library's Worker.run may exit; for a thread that means: stop
+            pass
+        except BaseException:
+            logger.exception("worker %s stopped", worker.worker_id)
+            raise
+        finally:
+            connections.close_all()  # this thread's own
+
+
+def _threads(value: str) -> int:
+    count = int(value)
+    if not 1 <= count <= 64:
+        raise ArgumentTypeError("must be from 1 to 64")
+    return count
+
+
 class Command(db_worker.Command):
     help = "Run a database background worker (django-tasks-db) that rides out database outages"
+
+    def add_arguments(self, parser) -> None:
+        super().add_arguments(parser)
+        parser.add_argument(
+            "--threads",
+            type=_threads,
+            default=1,
+            help="Workers in threads of this process, each with its own database connection, for tasks that "
+            "wait on the network (the SMS gateway). Their ids are the worker id and -1, -2, ... (default: 1)",
+        )
 
     def handle(
         self,
@@ -121,6 +194,7 @@ class Command(db_worker.Command):
         max_tasks,
         worker_id,
         exclude_queues,
+        threads=1,
         **options,
     ):
         """The library's handle, building this module's Worker."""
@@ -132,7 +206,7 @@ class Command(db_worker.Command):
         excluded_queue_names = exclude_queues.split(",") if exclude_queues else []
         if excluded_queue_names and "*" not in queue_names:
             raise CommandError("--exclude-queues can only be used with --queue-name=*")
-        worker = Worker(
+        worker = (Worker if threads == 1 else partial(WorkerThreads, threads))(
             queue_names=queue_names,
             interval=interval,
             batch=batch,
