@@ -88,7 +88,13 @@ class MetricsMiddleware:
 
 @cache
 def _allowed_networks(allowed: tuple[str, ...]) -> tuple:
-    return tuple(ipaddress.ip_network(entry, strict=False) for entry in allowed)
+    networks = []
+    for entry in allowed:
+        try:
+            networks.append(ipaddress.ip_network(entry.strip(), strict=False))
+        except ValueError:
+            logger.warning("METRICS_ALLOWED_IPS: %r is neither an address nor a network; ignored", entry)
+    return tuple(networks)
 
 
 def client_address(request) -> str | None:

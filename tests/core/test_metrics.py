@@ -60,6 +60,12 @@ def test_metrics_allowed_ips_take_addresses_and_networks(client, settings):
     assert client.get("/metrics", REMOTE_ADDR="192.168.11.1").status_code == 404
 
 
+def test_an_entry_that_is_no_address_is_ignored(client, settings):
+    settings.METRICS_ALLOWED_IPS = ["monitoring.example.org", "10.1.2.3"]
+    assert client.get("/metrics", REMOTE_ADDR="10.1.2.3").status_code == 200
+    assert client.get("/metrics", REMOTE_ADDR="10.9.9.9").status_code == 404
+
+
 def test_through_a_proxy_the_proxys_loopback_address_does_not_count(client, settings):
     """Behind nginx on the same machine every request comes from 127.0.0.1: a forwarded one is judged
     by the client the trusted proxy saw, and without a trusted proxy it is nobody's."""
