@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext
 from django.views import defaults
 
 
@@ -9,5 +10,5 @@ def permission_denied(request, exception=None):
     """403: on `/admin/` the admin's page saying what is refused and where to go; elsewhere Django's."""
     if not request.path.startswith("/admin/") or not getattr(request, "user", None) or not request.user.is_active:
         return defaults.permission_denied(request, exception)
-    context = {**admin.site.each_context(request), "title": ""}
+    context = {**admin.site.each_context(request), "title": gettext("Not allowed for your role")}
     return TemplateResponse(request, "admin/403.html", context, status=403).render()
