@@ -179,6 +179,7 @@ def manage_py(*argv) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
+@pytest.mark.django_db(transaction=True)  # manage.py closes the database connections when a command ends
 @pytest.mark.parametrize(
     "argv, message",
     [
