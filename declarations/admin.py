@@ -5,9 +5,11 @@ import json
 
 from django.contrib import admin
 from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import (
+    BOTH_PLACES,
     AuditHistoryMixin,
     CaseSearchMixin,
     DateRangeFilter,
@@ -15,12 +17,19 @@ from core.admin import (
     LegalEntityFilter,
     ReadOnlyAdminMixin,
     RequestAdminMixin,
+    apply_service,
 )
 from core.audit import actor_of
 from core.masking import mask_phones_in
 from declarations.models import Declaration, DeclarationRequest, Employee
 from declarations.selectors import declaration_limit, employees_with_declaration_counts
-from declarations.services import EMPLOYEE_EDITABLE, declaration_request_resend_otp, employee_create, employee_update
+from declarations.services import (
+    EMPLOYEE_EDITABLE,
+    declaration_request_resend_otp,
+    declaration_terminate,
+    employee_create,
+    employee_update,
+)
 
 
 @admin.register(Employee)
@@ -39,6 +48,7 @@ class EmployeeAdmin(AuditHistoryMixin, admin.ModelAdmin):
         "first_name",
         "second_name",
         "speciality",
+        "tax_id",
         "status",
         "declaration_limit",
         "limit",
@@ -82,14 +92,18 @@ class EmployeeAdmin(AuditHistoryMixin, admin.ModelAdmin):
             second_name=obj.second_name,
             declaration_limit=obj.declaration_limit,
             user=obj.user,
+            tax_id=obj.tax_id,
             actor=actor_of(request),
         )
         obj.pk = created.pk
 
 
+BACK_OFFICE_TERMINATION = "Terminated in the back office"
+
+
 @admin.register(Declaration)
 class DeclarationAdmin(LargeTableAdminMixin, CaseSearchMixin, AuditHistoryMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("declaration_number", "status", "person", "employee", "start_date", "end_date")
+    list_display = ("declaration_number", "status", "reason", "person", "employee", "start_date", "end_date")
     list_filter = ("status", ("created_at", DateRangeFilter), LegalEntityFilter)
     list_select_related = ("person", "employee")
     search_fields = ("=declaration_number",)
@@ -104,17 +118,39 @@ class DeclarationAdmin(LargeTableAdminMixin, CaseSearchMixin, AuditHistoryMixin,
                     "id",
                     "declaration_number",
                     "status",
+                    "reason",
+                    "reason_description",
                     "person",
                     "employee",
                     "legal_entity_id",
                     "declaration_request",
                     "start_date",
                     "end_date",
+                    "signed_at",
                 )
             },
         ),
-        (_("History"), {"fields": ("created_at", "updated_at", "updated_by", "history")}),
+        (_("History"), {"fields": ("created_at", "created_by", "updated_at", "updated_by", "history")}),
     )
+    actions = ["terminate"]
+
+    def has_terminate_permission(self, request):
+        return request.user.has_perm("declarations.change_declaration")
+
+    @admin.action(
+        description=_("Terminate (active or pending declarations)"), permissions=["terminate"], location=BOTH_PLACES
+    )
+    def terminate(self, request, queryset):
+        """Through the API's service: `manual_employee`, ends today, audited."""
+        apply_service(
+            self,
+            request,
+            queryset,
+            call=lambda obj, actor: declaration_terminate(
+                declaration_id=obj.pk, client=None, reason_description=BACK_OFFICE_TERMINATION, actor=actor
+            ),
+            done=gettext("Terminated"),
+        )
 
 
 @admin.register(DeclarationRequest)

@@ -1,4 +1,5 @@
-"""Declaration requests v3: a patient's choice of a family doctor."""
+"""Declaration requests v3: a patient's choice of a family doctor; and the declarations their signature
+makes."""
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.decorators import action
@@ -10,11 +11,16 @@ from core.schema import error_responses
 from core.serializers import validated
 from core.views import ClientViewSet
 from declarations import services
-from declarations.selectors import declaration_request_get, declaration_request_list
+from declarations.selectors import declaration_get, declaration_list, declaration_request_get, declaration_request_list
 from declarations.serializers import (
+    DeclarationFilterSerializer,
     DeclarationRequestCreateSerializer,
     DeclarationRequestFilterSerializer,
     DeclarationRequestSerializer,
+    DeclarationRequestSignInputSerializer,
+    DeclarationRequestSignSerializer,
+    DeclarationSerializer,
+    DeclarationTerminateSerializer,
 )
 from persons.serializers import CurrentMethodOutSerializer, OptionalVerificationCodeSerializer
 from verifications.serializers import VerificationSerializer
@@ -31,6 +37,7 @@ class DeclarationRequestViewSet(ClientViewSet):
         "resend_otp": "declaration_request:write",
         "approve": "declaration_request:approve",
         "reject": "declaration_request:reject",
+        "sign": "declaration_request:sign",
     }
     urgent_actions = ("create",)
 
@@ -122,3 +129,78 @@ class DeclarationRequestViewSet(ClientViewSet):
             request_id=pk, client=self.client, actor=actor_of(request)
         )
         return EnvelopeResponse(DeclarationRequestSerializer(declaration_request).data)
+
+    @extend_schema(
+        request=DeclarationRequestSignSerializer,
+        responses={200: DeclarationSerializer, **error_responses(409, 422, 503)},
+        description=(
+            "The doctor's qualified electronic signature over the APPROVED request makes its declaration "
+            "(docs/declarations-sign.md). Body: `signed_declaration_request`, a CMS SignedData (DER, base64) "
+            "whose content is the JSON of `data_to_be_signed` with `patient_signed: true` and the request's "
+            '`seed` added, and `signed_content_encoding: "base64"`. In this order: 409 `Declaration request is '
+            "not in status APPROVED`; 422 on a missing field; 422 on `$.signed_declaration_request`: `Invalid "
+            "signature`, `Document must contain 1 signature`, `Signed content does not match the previously "
+            "created content`, `Does not match the signer drfo` (the certificate's serialNumber, "
+            "`TINUA-<digits>` or the digits, is the doctor's tax id). Then the signed document is stored, the "
+            "declaration is made (`active`, or `pending_verification` when confirmed OFFLINE or the patient "
+            "has no tax id), the patient's current declaration ends (`auto_new_declaration`) and the request "
+            "becomes SIGNED. 503 when the signature cannot be checked now."
+        ),
+    )
+    @action(detail=True, methods=["patch"], url_path="actions/sign")
+    def sign(self, request, pk):
+        data = validated(DeclarationRequestSignInputSerializer, request.data)
+        declaration = services.declaration_request_sign(
+            request_id=pk,
+            client=self.client,
+            signed_declaration_request=data.get("signed_declaration_request"),
+            signed_content_encoding=data.get("signed_content_encoding"),
+            actor=actor_of(request),
+        )
+        return EnvelopeResponse(DeclarationSerializer(declaration).data)
+
+
+@extend_schema(tags=["Declarations"])
+class DeclarationViewSet(ClientViewSet):
+    """`/api/declarations`: a client sees and ends only its legal entity's declarations."""
+
+    scope_map = {
+        "list": "declaration:read",
+        "retrieve": "declaration:read",
+        "terminate": "declaration:write",
+    }
+
+    @extend_schema(
+        parameters=[DeclarationFilterSerializer],
+        responses={200: DeclarationSerializer(many=True), **error_responses(422)},
+        description="This legal entity's declarations, newest first.",
+    )
+    def list(self, request):
+        # a plain dict: DRF would read an empty query value (`?status=`) as "not given" and list everything
+        filters = validated(DeclarationFilterSerializer, request.query_params.dict())
+        page = self.paginate_queryset(declaration_list(client=self.client, **filters))
+        return self.get_paginated_response(DeclarationSerializer(page, many=True).data)
+
+    @extend_schema(responses=DeclarationSerializer, description="One declaration of this legal entity.")
+    def retrieve(self, request, pk):
+        declaration = declaration_get(declaration_id=pk, client=self.client)
+        return EnvelopeResponse(DeclarationSerializer(declaration).data)
+
+    @extend_schema(
+        request=DeclarationTerminateSerializer,
+        responses={200: DeclarationSerializer, **error_responses(409, 422)},
+        description=(
+            "An active or pending_verification declaration ends today: `terminated`, reason `manual_employee` "
+            "with the body's `reason_description`. 409 otherwise."
+        ),
+    )
+    @action(detail=True, methods=["patch"], url_path="actions/terminate")
+    def terminate(self, request, pk):
+        data = validated(DeclarationTerminateSerializer, request.data)
+        declaration = services.declaration_terminate(
+            declaration_id=pk,
+            client=self.client,
+            reason_description=data["reason_description"],
+            actor=actor_of(request),
+        )
+        return EnvelopeResponse(DeclarationSerializer(declaration).data)

@@ -7,12 +7,14 @@ from datetime import date
 from core.demo import created, skipped
 from core.errors import ApiError
 from declarations.models import DeclarationRequest, Employee
-from declarations.services import declaration_request_create, employee_create
+from declarations.services import declaration_request_create, employee_create, employee_update
 from persons.demo import demo_person
 from persons.models import Person
 
 DEMO_ACTOR = "demo"
 DOCTOR = {"last_name": "Коваленко", "first_name": "Ірина", "second_name": "Петрівна"}
+# the demo doctor's DRFO: `manage.py sign_declaration_request` signs as her with a development certificate
+DOCTOR_TAX_ID = "3111910005"
 # the walkthrough's patient, with a phone of their own: no other walkthrough or demo code goes to it
 OTP_PATIENT_TAX_ID = "3385700015"
 
@@ -21,8 +23,10 @@ def _doctor(context: dict, client) -> Employee:
     doctor = Employee.objects.filter(client=client, **DOCTOR).order_by("created_at").first()
     if doctor is None:
         speciality = Employee.Speciality.FAMILY_DOCTOR
-        doctor = employee_create(client=client, speciality=speciality, actor=DEMO_ACTOR, **DOCTOR)
+        doctor = employee_create(client=client, speciality=speciality, tax_id=DOCTOR_TAX_ID, actor=DEMO_ACTOR, **DOCTOR)
         created(context, f"doctor {doctor}")
+    elif not doctor.tax_id:  # made before doctors had a tax id
+        doctor = employee_update(employee_id=doctor.pk, changes={"tax_id": DOCTOR_TAX_ID}, actor=DEMO_ACTOR)
     return doctor
 
 

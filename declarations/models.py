@@ -32,6 +32,8 @@ class Employee(models.Model):
     last_name = models.CharField(max_length=255)
     second_name = models.CharField(max_length=255, blank=True)
     speciality = models.CharField(max_length=32, choices=Speciality.choices)
+    # the doctor's DRFO (RNOKPP, or a passport number): a declaration's signer's certificate must name it
+    tax_id = models.CharField(max_length=16, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.APPROVED)
     # the doctor's own limit of active declarations; when empty, the speciality's (DECLARATION_LIMIT_*)
     declaration_limit = models.PositiveIntegerField(null=True, blank=True)
@@ -56,22 +58,37 @@ class Declaration(models.Model):
 
     class Status(models.TextChoices):
         ACTIVE = "active"
-        PENDING_VERIFICATION = "pending_verification"
+        PENDING_VERIFICATION = "pending_verification"  # signed, the patient's confirmation to be checked
         TERMINATED = "terminated"
+
+    class Reason(models.TextChoices):
+        OFFLINE = "offline"  # pending: confirmed by scanned documents
+        NO_TAX_ID = "no_tax_id"  # pending: the patient has no tax id
+        AUTO_NEW_DECLARATION = "auto_new_declaration"  # terminated: the patient signed with another doctor
+        MANUAL_EMPLOYEE = "manual_employee"  # terminated by the legal entity
+
+    # a patient's current declarations: one primary-care doctor at a time
+    CURRENT = (Status.ACTIVE, Status.PENDING_VERIFICATION)
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     person = models.ForeignKey("persons.Person", on_delete=models.PROTECT, related_name="declarations")
     # found through declaration_employee_status, whose first column it is: no index of its own to write
     employee = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="declarations", db_index=False)
-    legal_entity_id = models.UUIDField(db_index=True)
+    # found through declaration_entity_created, whose first column it is
+    legal_entity_id = models.UUIDField()
     declaration_request = models.OneToOneField(
         "DeclarationRequest", null=True, blank=True, on_delete=models.SET_NULL, related_name="declaration"
     )
     status = models.CharField(max_length=32, choices=Status.choices, default=Status.ACTIVE)
+    reason = models.CharField(max_length=32, choices=Reason.choices, blank=True)
+    reason_description = models.CharField(max_length=255, blank=True)
     declaration_number = models.CharField(max_length=32, unique=True)
     start_date = models.DateField()
     end_date = models.DateField()
+    # when the doctor's signature was accepted (sign); its CMS is in the storage (`signed_content_name`)
+    signed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.CharField(max_length=128, blank=True)
     updated_at = models.DateTimeField(default=timezone.now)
     updated_by = models.CharField(max_length=128, blank=True)
 
@@ -79,10 +96,25 @@ class Declaration(models.Model):
         verbose_name = _("declaration")
         verbose_name_plural = _("declarations")
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["employee", "status"], name="declaration_employee_status")]
+        indexes = [
+            models.Index(fields=["employee", "status"], name="declaration_employee_status"),
+            models.Index(fields=["legal_entity_id", "-created_at"], name="declaration_entity_created"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person"],
+                condition=Q(status__in=["active", "pending_verification"]),
+                name="declaration_one_current_per_person",
+            )
+        ]
 
     def __str__(self):
         return f"{self.declaration_number} ({self.status})"
+
+    @property
+    def signed_content_name(self) -> str:
+        """Where the storage keeps the doctor's signed CMS (default_storage)."""
+        return f"declarations/{self.pk}/signed_content.p7s"
 
 
 class DeclarationRequest(ConfirmedRequest):

@@ -24,15 +24,18 @@ def _count_of(queryset) -> Coalesce:
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
-# What counts against a doctor's limit: their active declarations and their approved, unsigned requests.
-COUNTED_DECLARATIONS = Declaration.Status.ACTIVE
+# What counts against a doctor's limit: their current declarations (active, or signed and pending
+# verification) and their approved, unsigned requests. Signing moves a request from one to the other.
+COUNTED_DECLARATIONS = Declaration.CURRENT
 COUNTED_REQUESTS = DeclarationRequest.Status.APPROVED
 
 
 def employees_with_declaration_counts(queryset: QuerySet[Employee]) -> QuerySet[Employee]:
     """`declaration_count` on each employee, in one query (the back office's list)."""
     return queryset.annotate(
-        declaration_count=_count_of(Declaration.objects.filter(employee=OuterRef("pk"), status=COUNTED_DECLARATIONS))
+        declaration_count=_count_of(
+            Declaration.objects.filter(employee=OuterRef("pk"), status__in=COUNTED_DECLARATIONS)
+        )
         + _count_of(DeclarationRequest.objects.filter(employee=OuterRef("pk"), status=COUNTED_REQUESTS))
     )
 
@@ -92,3 +95,39 @@ def declaration_request_get(*, request_id, client: Client | None, lock: bool = F
     if request is None:
         raise NotFound(NOT_FOUND)
     return request
+
+
+# --- declarations ----------------------------------------------------------------------------------
+
+DECLARATION_NOT_FOUND = "Declaration not found"
+
+
+def declaration_list(*, client: Client, person_id=None, employee_id=None, status: str | None = None) -> QuerySet:
+    """This legal entity's declarations, newest first."""
+    queryset = Declaration.objects.filter(legal_entity_id=client.legal_entity_id)
+    if person_id:
+        queryset = queryset.filter(person_id=person_id)
+    if employee_id:
+        queryset = queryset.filter(employee_id=employee_id)
+    if status:
+        queryset = queryset.filter(status=status)
+    return queryset.order_by("-created_at", "-pk")
+
+
+def declaration_get(*, declaration_id, client: Client | None, lock: bool = False) -> Declaration:
+    """Another legal entity's declaration is 404, like a missing one (and its row is never locked: the
+    legal entity is in the locking query itself)."""
+    declarations = Declaration.objects.filter(pk=declaration_id)
+    if client is not None:
+        declarations = declarations.filter(legal_entity_id=client.legal_entity_id)
+    declaration = (declarations.select_for_update(of=("self",)) if lock else declarations).order_by().first()
+    if declaration is None:
+        raise NotFound(DECLARATION_NOT_FOUND)
+    return declaration
+
+
+def current_declarations_lock(person_id) -> list[Declaration]:
+    """The person's active and pending declarations, of every legal entity, locked (the caller holds
+    the person's lock: a new declaration ends them, whichever clinic they are with)."""
+    current = Declaration.objects.filter(person_id=person_id, status__in=Declaration.CURRENT)
+    return list(current.order_by("pk").select_for_update(of=("self",)))

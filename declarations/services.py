@@ -1,17 +1,23 @@
-"""Writes of the declarations app: doctors, and declaration requests (v3): create, resend the code,
-approve, reject.
+"""Writes of the declarations app: doctors, declaration requests (v3): create, resend the code,
+approve, reject, sign; and declarations: terminate.
 
 Every function is keyword-only, runs in a transaction, locks what it changes and records each change as
 a `core.Event`. Lock order, everywhere: the person, then their requests, then the parent declaration,
 then the doctor, then the seed chain; so a create and an approve for one person cannot deadlock.
+Sign locks the person, the request and the doctor, then the person's current declarations.
 """
 
+import base64
+import binascii
 import json
+import re
 import secrets
 import uuid
 from datetime import UTC, date, timedelta
 
 from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import SHA256, Concat, Now
@@ -23,9 +29,12 @@ from core.documents import documents_require
 from core.errors import Conflict, NotFound, RequestMalformed, ValidationFailed
 from core.masking import mask_phone
 from core.models import Client
+from declarations import signatures
 from declarations.models import ChainHead, Declaration, DeclarationRequest, Employee
 from declarations.selectors import (
     active_employee,
+    current_declarations_lock,
+    declaration_get,
     declaration_limit,
     declaration_request_get,
     declaration_request_lock,
@@ -62,7 +71,8 @@ OVER_LIMIT = "This doctor has {} declarations and could not sign more"
 
 DOCTOR_CONFIRMED = "doctor_confirmed"
 REPLACED = "replaced_by_newer_request"
-TERM_YEARS = 20  # an adult's declaration; a child's ends the day before they come of age
+# A declaration lasts DECLARATION_TERM_YEARS (20); a pediatrician's patient's ends the day before they
+# come of age (`_term`).
 
 _NUMBER_ALPHABET = "0123456789ABCEHKMPTX"  # letters that look the same in Latin and Cyrillic
 
@@ -80,13 +90,16 @@ def employee_create(
     second_name: str = "",
     declaration_limit: int | None = None,
     user=None,
+    tax_id: str = "",
     actor: str = audit.SYSTEM,
 ) -> Employee:
-    """A working doctor of the client's legal entity; names default to the user's."""
+    """A working doctor of the client's legal entity; names default to the user's. `tax_id` is their
+    DRFO, which the certificate of every declaration they sign must name."""
     if speciality not in Employee.Speciality.values:
         raise ValidationFailed(field="speciality", description=f"Must be one of {', '.join(Employee.Speciality)}")
     if declaration_limit is not None and declaration_limit < 1:
         raise ValidationFailed(field="declaration_limit", description="Must be a positive integer")
+    _check_employee_tax_id(tax_id)
     employee = Employee.objects.create(
         client=client,
         legal_entity_id=client.legal_entity_id,
@@ -96,12 +109,36 @@ def employee_create(
         second_name=second_name,
         speciality=speciality,
         declaration_limit=declaration_limit,
+        tax_id=tax_id,
     )
     audit.record(entity=employee, property="status", old=None, new=employee.status, actor=actor)
+    if tax_id:
+        audit.record(entity=employee, property="tax_id", old="", new=tax_id, actor=actor)
     return employee
 
 
-EMPLOYEE_EDITABLE = ("first_name", "last_name", "second_name", "speciality", "status", "declaration_limit", "user")
+# a DRFO: the RNOKPP (10 digits), or the passport of one who refused it (2 Cyrillic letters and 6
+# digits, or an ID card's 9 digits)
+EMPLOYEE_TAX_ID = re.compile(r"[0-9]{10}|[0-9]{9}|[АБВГҐДЕЄЖЗИІЇЙКЛМНОПРСТУФХЦЧШЩЬЮЯ]{2}[0-9]{6}")
+
+
+def _check_employee_tax_id(tax_id: str) -> None:
+    if tax_id and not EMPLOYEE_TAX_ID.fullmatch(tax_id):
+        raise ValidationFailed(
+            field="tax_id", description="Must be 10 digits (RNOKPP), or a passport number", rule="format"
+        )
+
+
+EMPLOYEE_EDITABLE = (
+    "first_name",
+    "last_name",
+    "second_name",
+    "speciality",
+    "status",
+    "declaration_limit",
+    "user",
+    "tax_id",
+)
 
 
 @transaction.atomic
@@ -110,6 +147,7 @@ def employee_update(*, employee_id, changes: dict, actor: str) -> Employee:
     unknown = set(changes) - set(EMPLOYEE_EDITABLE)
     if unknown:
         raise ValidationFailed(field=sorted(unknown)[0], description="Field can not be changed")
+    _check_employee_tax_id(changes.get("tax_id") or "")
     employee = employee_lock(employee_id)
     if employee is None:
         raise NotFound("Employee not found")
@@ -133,8 +171,11 @@ def _new_declaration_number() -> str:
 
 
 def _term(person: Person, employee: Employee, today) -> tuple:
-    end = rules.add_years(today, TERM_YEARS)
-    if rules.age(person.birth_date, today) < rules.ADULT_AGE:
+    """A declaration's first and last day, from `today`: DECLARATION_TERM_YEARS, but a pediatrician's
+    patient's ends the day before their 18th birthday (when that comes first)."""
+    end = rules.add_years(today, settings.DECLARATION_TERM_YEARS)
+    child = rules.age(person.birth_date, today) < rules.ADULT_AGE
+    if employee.speciality == Employee.Speciality.PEDIATRICIAN and child:
         end = min(end, rules.add_years(person.birth_date, rules.ADULT_AGE) - timedelta(days=1))
     return today, end
 
@@ -493,3 +534,213 @@ def declaration_request_approve(
             changes=(("seed", "", request.seed), ("is_shareable", False, True)),
         )
     return request
+
+
+# --- sign ------------------------------------------------------------------------------------------
+
+NOT_APPROVED = "Declaration request is not in status APPROVED"
+DOCTOR_NOT_ACTIVE = "Employee is not an active doctor"
+FIELD_REQUIRED = "This field is required."  # DRF's own words, as every other required field answers
+ENCODING_NOT_BASE64 = 'Must be "base64"'
+NOT_BASE64 = "Must be a base64-encoded string"
+CONTENT_MISMATCH = "Signed content does not match the previously created content"
+DRFO_MISMATCH = "Does not match the signer drfo"
+SIGNED_FIELD = "signed_declaration_request"
+ENCODING_FIELD = "signed_content_encoding"
+
+
+def signed_content(request: DeclarationRequest) -> dict:
+    """What the doctor signs (its JSON): the request's `data_to_be_signed` with `patient_signed: true`
+    (the patient has read and signed the printout) and the request's `seed` (the chain's hash at
+    approve). Compared as canonical JSON (`_signed`): key order and spacing do not matter, values do."""
+    return {**request.data_to_be_signed, "patient_signed": True, "seed": request.seed}
+
+
+def _require_approved(request: DeclarationRequest, employee: Employee, now) -> None:
+    """Step 1: an APPROVED request, not past its expiry, of a working doctor."""
+    if request.status != Status.APPROVED:
+        raise Conflict(NOT_APPROVED)
+    if request.expires_at <= now:
+        raise Conflict(EXPIRED)
+    if not employee.is_active:
+        raise Conflict(DOCTOR_NOT_ACTIVE)
+
+
+def _signed_bytes(signed_declaration_request: str | None, signed_content_encoding: str | None) -> bytes:
+    """Step 1, the body: both fields, base64."""
+    for field, value in ((SIGNED_FIELD, signed_declaration_request), (ENCODING_FIELD, signed_content_encoding)):
+        if not value:
+            raise ValidationFailed(field=field, description=FIELD_REQUIRED, rule="required")
+    if signed_content_encoding != "base64":
+        raise ValidationFailed(field=ENCODING_FIELD, description=ENCODING_NOT_BASE64, rule="inclusion")
+    try:
+        return base64.b64decode(signed_declaration_request, validate=True)
+    except (binascii.Error, ValueError) as error:
+        raise ValidationFailed(field=SIGNED_FIELD, description=NOT_BASE64, rule="format") from error
+
+
+def _verified(signed: bytes) -> signatures.SignedDocument:
+    """Step 2: one valid signature by a trusted certificate (SIGNATURE_BACKEND)."""
+    try:
+        return signatures.verify(signed)
+    except signatures.SignatureRefused as refused:
+        raise ValidationFailed(field=SIGNED_FIELD, description=refused.message) from refused
+
+
+def _check_content(request: DeclarationRequest, content: bytes) -> None:
+    """Step 3: what was signed is `signed_content(request)`, as JSON."""
+    try:
+        signed = json.loads(content)
+    except ValueError as error:  # not JSON (nor UTF-8)
+        raise ValidationFailed(field=SIGNED_FIELD, description=CONTENT_MISMATCH) from error
+    if _signed(signed) != _signed(signed_content(request)):
+        raise ValidationFailed(field=SIGNED_FIELD, description=CONTENT_MISMATCH)
+
+
+def _check_signer(employee: Employee, drfo: str) -> None:
+    """Step 4: the signer is the request's doctor: their certificate's DRFO is the doctor's tax id."""
+    doctor = signatures.drfo_normalized(employee.tax_id)
+    if not doctor or signatures.drfo_normalized(drfo) != doctor:
+        raise ValidationFailed(field=SIGNED_FIELD, description=DRFO_MISMATCH)
+
+
+def _store_signed_content(declaration: Declaration, signed: bytes) -> str:
+    """Step 5: the signed CMS, kept under the declaration's name. A file already there was left by a
+    sign of this request that rolled back (the request's lock is held, and a SIGNED one is never signed
+    again): it is replaced."""
+    name = declaration.signed_content_name
+    if default_storage.exists(name):
+        default_storage.delete(name)
+    return default_storage.save(name, ContentFile(signed))
+
+
+def _new_declaration_status(request: DeclarationRequest, person: Person) -> tuple[str, str]:
+    """Step 6: active, unless the patient's identity is still to be checked: confirmed OFFLINE (by
+    scans), or a person without a tax id."""
+    if request.confirmation_type == Type.OFFLINE:
+        return Declaration.Status.PENDING_VERIFICATION, Declaration.Reason.OFFLINE
+    if person.no_tax_id or not person.tax_id:
+        return Declaration.Status.PENDING_VERIFICATION, Declaration.Reason.NO_TAX_ID
+    return Declaration.Status.ACTIVE, ""
+
+
+def _terminate(declaration: Declaration, *, reason: str, now, actor: str, description: str = "") -> None:
+    """The (locked) declaration ends today (or on its own end date, when that has passed), with events."""
+    end = min(declaration.end_date, now.astimezone(UTC).date())
+    changes = [
+        ("status", declaration.status, Declaration.Status.TERMINATED),
+        ("reason", declaration.reason, reason),
+        ("end_date", declaration.end_date, end),
+        ("reason_description", declaration.reason_description, description),
+    ]
+    declaration.status, declaration.reason, declaration.end_date = Declaration.Status.TERMINATED, reason, end
+    declaration.reason_description = description
+    declaration.updated_at, declaration.updated_by = now, actor
+    audit.save_changes(
+        declaration,
+        fields=["status", "reason", "end_date", "reason_description", "updated_at", "updated_by"],
+        changes=changes,
+        actor=actor,
+    )
+
+
+def declaration_request_sign(
+    *,
+    request_id,
+    client: Client | None,
+    signed_declaration_request: str | None,
+    signed_content_encoding: str | None,
+    actor: str = audit.SYSTEM,
+) -> Declaration:
+    """The doctor's signature over an APPROVED request makes its declaration; all or nothing.
+
+    Steps: 1. the request is APPROVED (409), the body's fields are there and base64 (422); 2. one valid
+    signature by a certificate that chains to SIGNATURE_TRUSTED_CERTS (422); 3. the signed JSON is
+    `signed_content(request)` (422); 4. the signer's DRFO is the doctor's tax id (422); then in one
+    transaction (`_sign`): 5. the signed bytes stored; 6. the declaration made, the patient's current
+    one ended; 7. the request SIGNED.
+
+    Not atomic as a whole on purpose: steps 1-4 read and verify without a lock (an `http` backend's call
+    must not hold the person's row), and the transaction checks step 1 and 4 again under the locks. The
+    signed content needs no second look: data_to_be_signed and seed change only at approve, from NEW.
+    """
+    request = declaration_request_get(request_id=request_id, client=client)
+    _require_approved(request, request.employee, timezone.now())
+    signed = _signed_bytes(signed_declaration_request, signed_content_encoding)
+    document = _verified(signed)
+    _check_content(request, document.content)
+    _check_signer(request.employee, document.drfo)
+    return _sign(request_id=request_id, client=client, signed=signed, drfo=document.drfo, actor=actor)
+
+
+@transaction.atomic
+def _sign(*, request_id, client: Client | None, signed: bytes, drfo: str, actor: str) -> Declaration:
+    """Steps 5-7 under the locks of the person, the request, the doctor and the person's current
+    declarations (of any legal entity: one primary-care doctor at a time)."""
+    person, request, employee = declaration_request_lock(request_id=request_id, client=client)
+    now = timezone.now()
+    _require_approved(request, employee, now)  # a sign, reject or expiry may have committed meanwhile
+    _check_signer(employee, drfo)  # the doctor's tax id as it is now
+    previous = current_declarations_lock(person.pk)
+    status, reason = _new_declaration_status(request, person)
+    start, end = _term(person, employee, now.astimezone(UTC).date())
+    declaration = Declaration(
+        id=request.declaration_id,
+        person=person,
+        employee=employee,
+        legal_entity_id=request.legal_entity_id,
+        declaration_request=request,
+        status=status,
+        reason=reason,
+        declaration_number=request.declaration_number,
+        start_date=start,
+        end_date=end,
+        signed_at=now,
+        created_at=now,
+        created_by=actor,
+        updated_at=now,
+        updated_by=actor,
+    )
+    stored = _store_signed_content(declaration, signed)
+    for older in previous:
+        _terminate(older, reason=Declaration.Reason.AUTO_NEW_DECLARATION, now=now, actor=actor)
+    declaration.save(force_insert=True)
+    audit.record_changes(
+        entity=declaration,
+        changes=[("status", None, status), ("reason", "", reason), ("declaration_request", None, str(request.pk))],
+        actor=actor,
+    )
+    _set_status(request, Status.SIGNED, now=now, actor=actor, changes=(("signed_content", None, stored),))
+    return declaration
+
+
+# --- declarations ----------------------------------------------------------------------------------
+
+NOT_CURRENT = "Declaration is not in status active or pending_verification"
+REASON_DESCRIPTION_MAX = 255
+
+
+@transaction.atomic
+def declaration_terminate(
+    *, declaration_id, client: Client | None, reason_description: str, actor: str = audit.SYSTEM
+) -> Declaration:
+    """The legal entity ends its declaration (`manual_employee`) today; only an active or pending one."""
+    if not reason_description or not reason_description.strip():
+        raise ValidationFailed(field="reason_description", description=FIELD_REQUIRED, rule="required")
+    if len(reason_description) > REASON_DESCRIPTION_MAX:
+        raise ValidationFailed(
+            field="reason_description",
+            description=f"Ensure this field has no more than {REASON_DESCRIPTION_MAX} characters.",
+            rule="max_length",
+        )
+    declaration = declaration_get(declaration_id=declaration_id, client=client, lock=True)
+    if declaration.status not in Declaration.CURRENT:
+        raise Conflict(NOT_CURRENT)
+    _terminate(
+        declaration,
+        reason=Declaration.Reason.MANUAL_EMPLOYEE,
+        description=reason_description,
+        now=timezone.now(),
+        actor=actor,
+    )
+    return declaration

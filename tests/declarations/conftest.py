@@ -84,3 +84,86 @@ def chain_seed(previous: str, data_to_be_signed: dict) -> str:
 
     signed = json.dumps(data_to_be_signed, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256((previous + signed).encode()).hexdigest()
+
+
+# --- signing -----------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def pki(settings, tmp_path):
+    """The `cms` backend trusting one test CA (its PEM in SIGNATURE_TRUSTED_CERTS); `pki.holder(doctor)`
+    is the doctor's certificate from it (subject serialNumber TINUA-<their tax id>), `pki.other` a CA
+    nobody trusts."""
+    from types import SimpleNamespace
+
+    from tests.declarations.pki import issue, make_ca, pem
+
+    ca, other = make_ca("Test qualified CA"), make_ca("Another CA")
+    trusted = tmp_path / "trusted.pem"
+    trusted.write_bytes(pem(ca))
+    settings.SIGNATURE_BACKEND = "cms"
+    settings.SIGNATURE_TRUSTED_CERTS = str(trusted)
+
+    def holder(employee, algorithm="rsa", *, issuer=None, serial_number=None):
+        serial_number = f"TINUA-{employee.tax_id}" if serial_number is None else serial_number
+        return issue(issuer or ca, serial_number=serial_number, algorithm=algorithm, label=algorithm)
+
+    return SimpleNamespace(ca=ca, other=other, holder=holder, trusted=trusted)
+
+
+def phone_of(person) -> str:
+    return person.authentication_methods.get(type="OTP").phone_number
+
+
+@pytest.fixture
+def approved(caller, create, send):
+    """An APPROVED request of `person` (a new OTP person by default) to `employee` (`doctor`), confirmed
+    as its method asks (the code, the uploaded scans, nothing for NA): the approve's data."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from core.documents import storage_name
+    from declarations.models import DeclarationRequest
+    from tests.persons.factories import PersonFactory
+
+    def run(person=None, employee=None, who=None, **extra):
+        who = who or caller
+        person = person or PersonFactory()
+        response = create(person, employee, who, **extra)
+        assert response.status_code == 201, response.json()
+        data = response.json()["data"]
+        body = {}
+        confirmed_by = data["authentication_method_current"]["type"]
+        if confirmed_by == "OTP":
+            body = {"verification_code": last_code(phone_of(person))}
+        elif confirmed_by == "OFFLINE":
+            owner = DeclarationRequest.objects.get(pk=data["id"])
+            for type in data["documents"]:
+                jpeg = ContentFile(b"\xff\xd8\xff\xe0" + b"\x00" * 16)
+                default_storage.save(storage_name(owner=owner, type=type), jpeg)
+        response = send(act, who, data["id"], "approve", body)
+        assert response.status_code == 201, response.json()
+        return response.json()["data"]
+
+    return run
+
+
+def to_be_signed(data: dict) -> dict:
+    """What the doctor signs, as the API documents it: `data_to_be_signed` with `patient_signed: true`
+    and the request's `seed` (both read from the request, as an MIS reads them)."""
+    return {**data["data_to_be_signed"], "patient_signed": True, "seed": data["seed"]}
+
+
+def sign_body(content: bytes, *holders) -> dict:
+    from tests.declarations.pki import b64, sign
+
+    return {"signed_declaration_request": b64(sign(content, *holders)), "signed_content_encoding": "base64"}
+
+
+def sign(caller, data: dict, holder, *, content: dict | None = None, **overrides):
+    """PATCH .../actions/sign of the approved request `data`, signed by `holder` over `content` (by
+    default what the doctor must sign)."""
+    from tests.declarations.pki import content_of
+
+    body = {**sign_body(content_of(to_be_signed(data) if content is None else content), holder), **overrides}
+    return act(caller, data["id"], "sign", body)

@@ -21,6 +21,7 @@ class EmployeeFactory(DjangoModelFactory):
     last_name = factory.Sequence(lambda n: f"Коваленко-{n}")
     second_name = "Петрівна"
     speciality = Employee.Speciality.FAMILY_DOCTOR
+    tax_id = factory.Sequence(lambda n: f"{2900000000 + n}")  # their DRFO: the signing certificate names it
 
     class Params:
         dismissed = factory.Trait(status=Employee.Status.DISMISSED)

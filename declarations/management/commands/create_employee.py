@@ -21,6 +21,9 @@ class Command(BaseCommand):
         parser.add_argument("--first-name", default="")
         parser.add_argument("--last-name", default="")
         parser.add_argument("--second-name", default="")
+        parser.add_argument(
+            "--tax-id", default="", help="The doctor's DRFO (10 digits): the certificate they sign with must name it"
+        )
 
     def handle(self, *args, **options):
         client = Client.objects.filter(client_id=options["client"]).first()
@@ -47,6 +50,7 @@ class Command(BaseCommand):
                 second_name=options["second_name"],
                 declaration_limit=limit,
                 user=user,
+                tax_id=options["tax_id"],
             )
         except ApiError as error:
             raise BadInput(error.describe()) from error
