@@ -91,11 +91,13 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "core.backoffice_middleware.BackOfficeMiddleware",  # /admin/: Kyiv time, statement timeout for reads
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",  # the admin login's lockout page (429)
     # last, so it sees a view's exception first: a lost database connection is a 503, not a 500
     "core.db_unavailable.DatabaseUnavailableMiddleware",
+    # /admin/: Kyiv time, a statement timeout for reads; after the one above, so a cancelled query (not a
+    # lost connection) is its page
+    "core.backoffice_middleware.BackOfficeMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -320,6 +322,8 @@ OTP_RESEND_COOLDOWN_SECONDS = env.int("OTP_RESEND_COOLDOWN_SECONDS", default=30)
 # the guess budget: wrong codes per phone (every code, kind and client) per window; past it, the phone rests
 OTP_FAILED_LIMIT = env.int("OTP_FAILED_LIMIT", default=10)
 OTP_FAILED_WINDOW_HOURS = env.int("OTP_FAILED_WINDOW_HOURS", default=24)
+# a phone becomes an OTP method only if the same client verified it (POST /api/verifications + complete) this recently
+PHONE_VERIFIED_TTL_MINUTES = env.int("PHONE_VERIFIED_TTL_MINUTES", default=1440)
 
 NO_SELF_AUTH_AGE = env.int("NO_SELF_AUTH_AGE", default=14)
 THIRD_PERSON_TERM_DAYS = env.int("THIRD_PERSON_TERM_DAYS", default=730)

@@ -583,7 +583,7 @@ class RequestAdminMixin(LargeTableAdminMixin, CaseSearchMixin, AuditHistoryMixin
     list_filter = ("status", ("created_at", DateRangeFilter), LegalEntityFilter)
     search_help_text = _(
         "An id (whole or its first 8 characters), a tax id (10 digits), a phone in any spelling "
-        "(0503410870, 050 341 08 70, +380503410870) or its last 4-8 digits"
+        "(0XXXXXXXXX, 0XX XXX XX XX, (0XX) XXX-XX-XX, +380XXXXXXXXX) or its last 4-8 digits"
     )
     actions = ["resend_code", "expire_now"]
     # the person (or persons) a request is about: their tax ids and phones are searched

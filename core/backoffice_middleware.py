@@ -6,8 +6,10 @@ import zoneinfo
 
 from django.conf import settings
 from django.db import OperationalError, connection, transaction
+from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 logger = logging.getLogger(__name__)
 
@@ -41,8 +43,16 @@ class BackOfficeMiddleware:
             if request.method in READS and connection.vendor == "postgresql" and settings.ADMIN_STATEMENT_TIMEOUT_MS:
                 with transaction.atomic():
                     with connection.cursor() as cursor:
-                        cursor.execute("SET LOCAL statement_timeout = %s", [int(settings.ADMIN_STATEMENT_TIMEOUT_MS)])
-                    return self.get_response(request)
+                        # SET LOCAL, with the value as a parameter (SET itself takes none)
+                        cursor.execute(
+                            "SELECT set_config('statement_timeout', %s, true)",
+                            [str(int(settings.ADMIN_STATEMENT_TIMEOUT_MS))],
+                        )
+                    response = self.get_response(request)
+                if getattr(request, "backoffice_query_cancelled", False):
+                    # rendered after the rollback: the page itself reads the database (the user's apps)
+                    return timeout_page(request)
+                return response
             return self.get_response(request)
         finally:
             timezone.deactivate()
@@ -51,14 +61,18 @@ class BackOfficeMiddleware:
         if not is_back_office(request) or not is_query_cancelled(exception):
             return None
         transaction.set_rollback(True)
+        request.backoffice_query_cancelled = True
         logger.warning("back office query cancelled after %s ms: %s", settings.ADMIN_STATEMENT_TIMEOUT_MS, request.path)
-        from django.contrib import admin
+        return HttpResponse(status=503)  # replaced by timeout_page once the transaction is rolled back
 
-        context = {
-            **admin.site.each_context(request),
-            "title": "",
-            "seconds": settings.ADMIN_STATEMENT_TIMEOUT_MS / 1000,
-            "back": request.path,
-        }
-        response = TemplateResponse(request, "admin/query_timeout.html", context, status=503)
-        return response.render()
+
+def timeout_page(request):
+    from django.contrib import admin
+
+    context = {
+        **admin.site.each_context(request),
+        "title": gettext("This page took too long"),
+        "seconds": settings.ADMIN_STATEMENT_TIMEOUT_MS / 1000,
+        "back": request.path,
+    }
+    return TemplateResponse(request, "admin/query_timeout.html", context, status=503).render()

@@ -19,7 +19,7 @@ T = {
     "Code and SMS": "Код і SMS",
     "refused: %(count)d (%(reasons)s)": "відмовлено: %(count)d (%(reasons)s)",
     "More than %(limit)d selected: at most %(limit)d at a time. Narrow the list with a filter or a search.": "Вибрано понад %(limit)d: не більше %(limit)d за раз. Звузьте список фільтром або пошуком.",
-    "An id (whole or its first 8 characters), a tax id (10 digits), a phone in any spelling (0503410870, 050 341 08 70, +380503410870) or its last 4-8 digits": "Id (повний або перші 8 символів), РНОКПП (10 цифр), телефон у будь-якому записі (0503410870, 050 341 08 70, +380503410870) або його останні 4–8 цифр",
+    "An id (whole or its first 8 characters), a tax id (10 digits), a phone in any spelling (0XXXXXXXXX, 0XX XXX XX XX, (0XX) XXX-XX-XX, +380XXXXXXXXX) or its last 4-8 digits": "Id (повний або перші 8 символів), РНОКПП (10 цифр), телефон у будь-якому записі (0XXXXXXXXX, 0XX XXX XX XX, (0XX) XXX-XX-XX, +380XXXXXXXXX) або його останні 4–8 цифр",
     "Send a new code by SMS for each of these requests?": "Надіслати новий код у SMS для кожного з цих запитів?",
     "Resend the code": "Повторно надіслати код",
     "Resend the SMS": "Повторно надіслати SMS",

@@ -102,6 +102,9 @@ def test_a_verifier_works_through_the_start_page(
     page.select_option("select[name=action]", "resend_code")
     screenshot("declaration-requests-filtered")
     page.click("button[name=index]")
+    page.wait_for_selector("#bulk-confirm")  # SMS are sent only once the count is confirmed
+    assert "Selected: 1" in page.locator("#bulk-count").inner_text()
+    page.click("#bulk-confirm")
     page.wait_for_selector(".messagelist .success")
     assert "Resent the code: 1" in page.locator(".messagelist").inner_text()
     assert [sms["phone_number"] for sms in locmem.outbox] == [PHONE]
