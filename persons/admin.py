@@ -250,9 +250,18 @@ class PersonAdmin(LargeTableAdminMixin, CaseSearchMixin, ReadOnlyAdminMixin, adm
             "persons": queryset,
             "action_checkbox_name": ACTION_CHECKBOX_NAME,
             "action": request.POST.get("action") or request.POST.get("CHANGE_FORM-action"),
-            "form_url": request.get_full_path(),
+            "form_url": self._back_to_list(request),
         }
         return TemplateResponse(request, "admin/persons/person/verify.html", context)
+
+    def _back_to_list(self, request) -> str:
+        """Where the comment page posts, and so where the verifier lands: the list they came from, with
+        its filters (the queue); from a case file, the list its link preserved (`_changelist_filters`)."""
+        if not request.POST.get("CHANGE_FORM-action"):
+            return request.get_full_path()
+        url = reverse(f"{self.admin_site.name}:persons_person_changelist")
+        filters = request.GET.get("_changelist_filters")
+        return f"{url}?{filters}" if filters else url
 
     mark_verified = _verify_action(
         Person.VerificationStatus.VERIFIED,

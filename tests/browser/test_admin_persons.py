@@ -91,6 +91,8 @@ def test_verifier_resends_the_code_of_an_open_request(staff_login, live_server, 
     page.locator(f"#result_list input.action-select[value='{request.pk}']").check()
     page.select_option("select[name=action]", "resend_code")
     page.click("button[name=index]")
+    page.wait_for_selector("#bulk-confirm")  # asked first, with the count
+    page.click("#bulk-confirm")
     page.wait_for_selector(".messagelist .success")
     assert "Resent the code: 1" in page.locator(".messagelist").inner_text()
 

@@ -110,7 +110,7 @@ def test_bulk_resend_asks_with_the_count_and_reports_one_line(
     staff_login, live_server, staff_in, requests_with_phones, screenshot, settings
 ):
     settings.OTP_RESEND_COOLDOWN_SECONDS = 0
-    ours, others = requests_with_phones
+    ours, _others = requests_with_phones
     offline = AuthenticationMethodRequestFactory(client=ours.client)  # refused: confirmed OFFLINE
     page = staff_login(staff_in("verifiers", "olena", "Олена"))
     page.set_viewport_size({"width": 1366, "height": 800})
@@ -186,7 +186,10 @@ def test_a_verifier_stays_in_the_queue(staff_login, live_server, staff_in, scree
     PersonFactory(last_name="Готова", verification_status="VERIFIED")
     page = staff_login(staff_in("verifiers", "olena", "Олена"))
     page.set_viewport_size({"width": 1366, "height": 800})
-    queue = f"{live_server.url}{PERSONS}?verification_reason__exact=RULES_TRIGGERED&verification_status__exact=VERIFICATION_NEEDED"
+    queue = (
+        f"{live_server.url}{PERSONS}"
+        "?verification_reason__exact=RULES_TRIGGERED&verification_status__exact=VERIFICATION_NEEDED"
+    )
     page.goto(queue)
     assert page.locator("#result_list tbody tr").count() == 2
     page.goto(f"{live_server.url}{PERSONS}{first.pk}/change/")

@@ -498,3 +498,14 @@ def test_every_model_label_has_a_ukrainian_translation():
     with translation.override("uk"):
         missing = [label for label in labels if translation.gettext(label) == label]
     assert not missing, missing
+
+
+def test_verifying_from_the_case_file_returns_to_the_list_it_came_from(client):
+    staff(client, "verifiers")
+    person = PersonFactory()
+    url = f"{PERSONS}{person.pk}/change/?_changelist_filters=verification_status__exact%3DVERIFICATION_NEEDED"
+    asked = client.post(url, {"CHANGE_FORM-action": "mark_verified", "_selected_action": [person.pk]})
+    queue = f"{PERSONS}?verification_status__exact=VERIFICATION_NEEDED"
+    assert f'action="{queue}"' in asked.content.decode()
+    done = client.post(queue, {"action": "mark_verified", "_selected_action": [person.pk], "apply": "1", "comment": ""})
+    assert done.status_code == 302 and done["Location"] == queue
