@@ -146,6 +146,7 @@ _LAST_DIGITS = re.compile(r"^[0-9]{4,8}$")
 _TAX_ID = re.compile(r"^[0-9]{10}$")
 _SHORT_ID = re.compile(r"^[0-9a-fA-F]{8}$")
 STORED_PHONE_LENGTH = 13  # every phone is stored as +380 and nine digits
+MANY_MEANINGS_LIMIT = 1000  # rows per meaning of a term that has two
 
 
 def whole_phone(term: str) -> str | None:
@@ -254,19 +255,31 @@ class CaseSearchMixin(PhoneSearchMixin):
             return queryset.filter(_any_of(self.id_search_lookups, uuid.UUID(term))), False
         except ValueError:
             pass
-        condition = Q()
+        conditions = []
         if _SHORT_ID.match(term):
             low, high = short_id_range(term)
+            by_id = Q()
             for lookup in self.id_search_lookups:
-                condition |= Q(**{f"{lookup}__gte": low, f"{lookup}__lte": high})
+                by_id |= Q(**{f"{lookup}__gte": low, f"{lookup}__lte": high})
+            conditions.append(by_id)
         if self.tax_id_search_lookups and _TAX_ID.match(term):
             matching = queryset.model.objects.filter(_any_of(self.tax_id_search_lookups, term)).values("pk")
-            condition |= Q(pk__in=matching)
+            conditions.append(Q(pk__in=matching))
         phone = self.phone_search_condition(term)
         if phone is not None:
-            condition |= phone
-        if condition:
-            return queryset.filter(condition), False
+            conditions.append(phone)
+        if len(conditions) == 1:
+            return queryset.filter(conditions[0]), False
+        if conditions:
+            # a term of two meanings (0XXXXXXXXX: a tax id or a phone; 8 digits: an id or a phone's end):
+            # each meaning on its own index, then the rows of either (an OR of the subqueries would be
+            # planned as a scan of the whole table)
+            found = set()
+            for condition in conditions:
+                found.update(
+                    queryset.model.objects.filter(condition).values_list("pk", flat=True)[:MANY_MEANINGS_LIMIT]
+                )
+            return queryset.filter(pk__in=found), False
         return self.text_search(request, queryset, term)
 
 
@@ -759,10 +772,42 @@ def request_admins(site=None) -> list:
 # --- core records -------------------------------------------------------------------------------
 
 
+class EntityTypeFilter(admin.SimpleListFilter):
+    """The kind of record, from the models (Django's own filter would read every event's type: a
+    DISTINCT over millions of rows on each page)."""
+
+    title = _("record")
+    parameter_name = "entity_type__exact"
+
+    def lookups(self, request, model_admin):
+        labels = ("core", "persons", "verifications", "declarations", "approvals")
+        models = [model for label in labels for model in apps.get_app_config(label).get_models()]
+        return sorted(
+            ((model._meta.label_lower, str(model._meta.verbose_name).capitalize()) for model in models),
+            key=lambda item: item[1],
+        )
+
+    def queryset(self, request, queryset):
+        return queryset.filter(entity_type=self.value()) if self.value() else queryset
+
+
+class PropertyFilter(admin.SimpleListFilter):
+    """What changed, from the properties the trail names (not a DISTINCT over the table)."""
+
+    title = _("what")
+    parameter_name = "property__exact"
+
+    def lookups(self, request, model_admin):
+        return sorted(((key, str(label)) for key, label in PROPERTY_LABELS.items()), key=lambda item: item[1])
+
+    def queryset(self, request, queryset):
+        return queryset.filter(property=self.value()) if self.value() else queryset
+
+
 @admin.register(Event)
 class EventAdmin(LargeTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("created_at", "record", "what", "change", "who")
-    list_filter = ("entity_type", "property", ("created_at", DateRangeFilter))
+    list_filter = (EntityTypeFilter, PropertyFilter, ("created_at", DateRangeFilter))
     search_fields = ("=entity_id", "=actor")
     search_help_text = _("A record's id (whole or its first 8 characters), or an actor (user:<id>, client:<client id>)")
 

@@ -509,3 +509,24 @@ def test_verifying_from_the_case_file_returns_to_the_list_it_came_from(client):
     assert f'action="{queue}"' in asked.content.decode()
     done = client.post(queue, {"action": "mark_verified", "_selected_action": [person.pk], "apply": "1", "comment": ""})
     assert done.status_code == 302 and done["Location"] == queue
+
+
+def test_a_term_of_two_meanings_finds_both(admin_client, caller):
+    # 0XXXXXXXXX is a phone, and a tax id of someone born before 1927
+    by_phone = otp_request(caller)
+    old = PersonFactory(tax_id="0931234585", primary=None)
+    by_tax_id = AuthenticationMethodRequestFactory(client=caller.client, person=old)
+    other = AuthenticationMethodRequestFactory(client=caller.client)
+    page = admin_client.get(REQUESTS, {"q": "0931234585"}).content.decode()
+    assert str(by_phone.pk)[:8] in page and str(by_tax_id.pk)[:8] in page and str(other.pk)[:8] not in page
+
+
+def test_event_filters_read_no_distinct_of_the_table(admin_client, caller):
+    from django.test.utils import CaptureQueriesContext
+
+    otp_request(caller)
+    with CaptureQueriesContext(connection) as queries:
+        page = admin_client.get("/admin/core/event/", {"entity_type__exact": "persons.person"})
+    assert page.status_code == 200
+    assert not [q["sql"] for q in queries if "DISTINCT" in q["sql"].upper()]
+    assert "persons.person" in page.content.decode()  # a lookup of the filter
