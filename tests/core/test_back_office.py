@@ -530,3 +530,18 @@ def test_event_filters_read_no_distinct_of_the_table(admin_client, caller):
     assert page.status_code == 200
     assert not [q["sql"] for q in queries if "DISTINCT" in q["sql"].upper()]
     assert "persons.person" in page.content.decode()  # a lookup of the filter
+
+
+def test_the_summary_line_and_its_refusals_in_ukrainian(client, caller):
+    staff(client, "verifiers")
+    offline = AuthenticationMethodRequestFactory(client=caller.client)
+    response = client.post(
+        REQUESTS,
+        {"action": "resend_code", "confirmed": "yes", "_selected_action": [offline.pk]},
+        HTTP_ACCEPT_LANGUAGE="uk",
+        follow=True,
+    )
+    messages = [str(m) for m in response.context["messages"]]
+    assert messages == [
+        "Код надіслано повторно: 0; відмовлено: 1 (Повторне SMS не дозволене для цього методу автентифікації)"
+    ]
