@@ -684,7 +684,7 @@ class RequestAdminMixin(LargeTableAdminMixin, CaseSearchMixin, AuditHistoryMixin
 
     @admin.display(description=_("documents to upload"))
     def documents_list(self, obj):
-        return scans_html(obj, self.admin_site, request=None)
+        return scans_html(obj, self.admin_site)
 
     @admin.display(description=_("code"))
     def code_link(self, obj):
@@ -728,7 +728,7 @@ class RequestAdminMixin(LargeTableAdminMixin, CaseSearchMixin, AuditHistoryMixin
 SCAN_PERMISSION = "persons.verify_person"  # who verifies persons sees the scans that prove who they are
 
 
-def scans_html(obj, site, request=None) -> str:
+def scans_html(obj, site) -> str:
     """The request's documents to upload, each linked to its scan when uploaded, else marked missing."""
     if not obj.documents:
         return "-"
@@ -738,7 +738,12 @@ def scans_html(obj, site, request=None) -> str:
         if default_storage.exists(storage_name(owner=obj, type=document_type)):
             url = reverse(f"{site.name}:{opts.app_label}_{opts.model_name}_scan", args=[obj.pk, document_type])
             rows.append(
-                format_html('{} — <a href="{}" target="_blank">{}</a>', document_type, url, gettext("view the scan"))
+                format_html(
+                    '{} — <a href="{}" target="_blank" rel="noopener">{}</a>',
+                    document_type,
+                    url,
+                    gettext("view the scan"),
+                )
             )
         else:
             rows.append(format_html("{} — {}", document_type, gettext("not uploaded")))

@@ -147,7 +147,8 @@ def test_admin_resends_the_code(client, caller, patient, create):
     approval = create(patient)
     client.force_login(User.objects.create_superuser("boss", password="pw"))
     response = client.post(
-        "/admin/approvals/approval/", {"action": "resend_code", "_selected_action": [str(approval.pk)]}
+        "/admin/approvals/approval/",
+        {"action": "resend_code", "confirmed": "yes", "_selected_action": [str(approval.pk)]},
     )
     assert response.status_code == 302
     assert Event.objects.filter(entity_id=str(approval.pk), property="otp_sent").count() == 2

@@ -666,7 +666,7 @@ def test_admin_list_detail_and_resend(admin_client, caller, send, otp_request, n
     response = send(
         admin_client.post,
         "/admin/persons/mergerequest/",
-        {"action": "resend_code", "_selected_action": [str(otp_request.pk)]},
+        {"action": "resend_code", "confirmed": "yes", "_selected_action": [str(otp_request.pk)]},
     )
     assert response.status_code == 302
     assert sms_phones() == ["+380501112233", "+380501112233"]
