@@ -43,14 +43,16 @@ django.setup()
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.utils import timezone  # noqa: E402
 from pyinstrument import Profiler  # noqa: E402
 
 from core.models import Client as ApiClient  # noqa: E402
 from core.scopes import SCOPES  # noqa: E402
 from core.services import token_issue  # noqa: E402
-from declarations.models import Employee  # noqa: E402
+from declarations.models import Declaration, Employee  # noqa: E402
 from declarations.services import declaration_request_create  # noqa: E402
 from persons.models import AuthenticationMethod, Person  # noqa: E402
+from verifications.models import Verification  # noqa: E402
 
 
 def person(method: str = "NA") -> str:
@@ -62,6 +64,34 @@ def person(method: str = "NA") -> str:
 
 def phone() -> str:
     return f"+38064{uuid.uuid4().int % 10**7:07d}"
+
+
+def verified_phone(client) -> str:
+    """A new phone `client` verified (seed 002), as an OTP method's phone must be."""
+    number = phone()
+    Verification.objects.create(
+        phone_number=number,
+        kind="verification",
+        client=client,
+        status=Verification.Status.VERIFIED,
+        code_digest="0" * 64,
+        code_expired_at=timezone.now(),
+    )
+    return number
+
+
+def na_person_with_parent(doctor) -> tuple[str, str]:
+    """An NA person and their active parent declaration (which lets their own NA confirm)."""
+    person_id = person()
+    parent = Declaration.objects.create(
+        person_id=person_id,
+        employee=doctor,
+        legal_entity_id=doctor.legal_entity_id,
+        declaration_number=f"PROFILE-{uuid.uuid4().hex[:16].upper()}",
+        start_date="2026-01-01",
+        end_date="2046-01-01",
+    )
+    return person_id, str(parent.pk)
 
 
 def backend_cpu_seconds() -> float:
@@ -110,10 +140,10 @@ def main() -> None:
             lambda number: http.post("/api/verifications", {"phone_number": number}, content_type="application/json"),
         ),
         "authentication_method_request": (
-            lambda: person("OTP"),
-            lambda person_id: http.post(
-                f"/api/persons/{person_id}/authentication_method_requests",
-                {"action": "INSERT", "authentication_method": {"type": "OTP", "phone_number": phone()}},
+            lambda: (person("OTP"), verified_phone(api_client)),
+            lambda prepared: http.post(
+                f"/api/persons/{prepared[0]}/authentication_method_requests",
+                {"action": "INSERT", "authentication_method": {"type": "OTP", "phone_number": prepared[1]}},
                 content_type="application/json",
             ),
         ),
@@ -126,17 +156,21 @@ def main() -> None:
             ),
         ),
         "declaration_create": (
-            person,
-            lambda person_id: http.post(
+            lambda: na_person_with_parent(doctor),
+            lambda prepared: http.post(
                 "/api/v3/declaration_requests",
-                {"person_id": person_id, "employee_id": str(doctor.pk)},
+                {"person_id": prepared[0], "employee_id": str(doctor.pk), "parent_declaration_id": prepared[1]},
                 content_type="application/json",
             ),
         ),
         "declaration_approve": (
             lambda: (
                 declaration_request_create(
-                    person_id=person(), employee_id=doctor.pk, client=api_client, actor="bench"
+                    person_id=(prepared := na_person_with_parent(doctor))[0],
+                    parent_declaration_id=prepared[1],
+                    employee_id=doctor.pk,
+                    client=api_client,
+                    actor="bench",
                 ).pk
             ),
             lambda request_id: http.patch(

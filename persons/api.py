@@ -45,7 +45,7 @@ class PersonViewSet(ClientViewSet):
     )
     def create(self, request):
         data = validated(PersonCreateSerializer, request.data)
-        person = services.person_create(**data, actor=actor_of(request))
+        person = services.person_create(**data, actor=actor_of(request), client=self.client)
         return EnvelopeResponse(PersonSerializer(person).data, status=201)
 
     @extend_schema(

@@ -27,9 +27,10 @@ def demo_person(context: dict, *, lookup: dict, **data) -> Person:
     return person
 
 
-def _open_request(context: dict, *, person: Person) -> AuthenticationMethodRequest | None:
+def _open_request(context: dict, *, person: Person, third: Person) -> AuthenticationMethodRequest | None:
     """The person's NEW request of the demo client's legal entity, whoever made it; one is made only when
-    there is none, as a newer request would cancel it."""
+    there is none, as a newer request would cancel it. It names `third` their third person (a new OTP
+    phone would first have to be verified by the client, through the verification endpoints)."""
     client = context["client"]
     requests = AuthenticationMethodRequest.objects.filter(person=person, legal_entity_id=client.legal_entity_id)
     request = requests.filter(status=AuthenticationMethodRequest.Status.NEW).first()
@@ -39,7 +40,7 @@ def _open_request(context: dict, *, person: Person) -> AuthenticationMethodReque
         request = authentication_method_request_create(
             person_id=person.id,
             action="INSERT",
-            authentication_method={"type": "OTP", "phone_number": "+380976549872", "alias": "mobile"},
+            authentication_method={"type": "THIRD_PERSON", "value": str(third.id), "alias": "husband"},
             client=client,
             actor=DEMO_ACTOR,
         )
@@ -84,7 +85,7 @@ def seed(context: dict) -> dict:
         AuthenticationMethod.objects.create(
             person=child, type="THIRD_PERSON", third_person=otp, alias="father", started_at=timezone.now()
         )
-    request = _open_request(context, person=offline)
+    request = _open_request(context, person=offline, third=otp)
     context["persons"] = {"otp": otp, "offline": offline, "na": child}  # for the other apps' demo data
     from persons import merge_demo
 

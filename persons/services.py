@@ -29,6 +29,7 @@ from persons.selectors import (
     person_lock,
     primary_method,
 )
+from verifications.selectors import phone_verified_by
 from verifications.services import request_code_send, request_insert, verification_confirm
 
 Type = AuthenticationMethod.Type
@@ -39,6 +40,7 @@ VerificationReason = Person.VerificationReason
 
 OTP_KIND = "authentication_method_request"
 PERSON_EXISTS = "Such person already exists"
+PHONE_NOT_VERIFIED = "Phone number is not verified"
 MANUAL_STATUSES = (VerificationStatus.VERIFIED, VerificationStatus.NOT_VERIFIED, VerificationStatus.IN_REVIEW)
 # what a client uploads for OFFLINE when the person's record lists no documents
 
@@ -56,6 +58,13 @@ def _rules_held(person: Person, *, today=None) -> list[str]:
         today=today or rules.today_utc(),
         no_self_auth_age=settings.NO_SELF_AUTH_AGE,
     )
+
+
+def require_verified_phone(*, phone_number: str, client) -> None:
+    """A phone becomes an OTP method only once the client proved it reaches the patient (seed 002: a code
+    sent to it and read back): a typo can no longer strand a patient on a phone nobody answers."""
+    if not phone_verified_by(phone_number=phone_number, client=client):
+        raise Conflict(PHONE_NOT_VERIFIED)
 
 
 def _check_intake(*, birth_date, tax_id: str, no_tax_id: bool, authentication_methods: list[dict]) -> None:
@@ -95,11 +104,17 @@ def person_create(
     documents: list[dict] = (),
     phones: list[dict] = (),
     actor: str,
+    client=None,
 ) -> Person:
-    """Registry intake: a person with one primary method, VERIFICATION_NEEDED with the reason of rules 01-05."""
+    """Registry intake: a person with one primary method, VERIFICATION_NEEDED with the reason of rules 01-05.
+
+    A client's OTP method needs a phone that client verified (`require_verified_phone`); `client=None`
+    is an operator's intake (demo data), which has no client to have verified it."""
     _check_intake(
         birth_date=birth_date, tax_id=tax_id, no_tax_id=no_tax_id, authentication_methods=authentication_methods
     )
+    if client is not None and authentication_methods[0]["type"] == Type.OTP:
+        require_verified_phone(phone_number=authentication_methods[0]["phone_number"], client=client)
     # one active record per tax id (parallel intakes of one take turns): a duplicate is found by search,
     # or merged by a merge request
     if tax_id:
@@ -248,7 +263,9 @@ def _ensure_third_person_still_fits(request: AuthenticationMethodRequest, person
         raise Conflict(error.invalid[0]["rules"][0]["description"]) from error
 
 
-def _requested_method(person: Person, action: str, method: dict, *, primary: AuthenticationMethod | None) -> dict:
+def _requested_method(
+    person: Person, action: str, method: dict, *, primary: AuthenticationMethod | None, client
+) -> dict:
     """Validate the requested method against the person (`primary`: their primary method); returns what
     the request stores."""
     if action == Action.INSERT:
@@ -279,6 +296,8 @@ def _requested_method(person: Person, action: str, method: dict, *, primary: Aut
             stored["phone_number"] = method["phone_number"]
         if primary is not None and primary.type == type and primary.phone_number == stored.get("phone_number", ""):
             raise Conflict("Person already has this authentication method")
+        if type == Type.OTP:
+            require_verified_phone(phone_number=stored["phone_number"], client=client)
         return stored
     if not method.get("id"):
         raise ValidationFailed(
@@ -335,7 +354,7 @@ def authentication_method_request_create(
     if person is None:
         raise NotFound("Person not found")
     primary = primary_method(person)
-    requested = _requested_method(person, action, authentication_method, primary=primary)
+    requested = _requested_method(person, action, authentication_method, primary=primary, client=client)
     # the third person an INSERT adds confirms it when nobody else can (an NA child's first guardian)
     adding = requested.get("value") if action == Action.INSERT else None
     current = authentication_method_current(

@@ -60,3 +60,20 @@ def pytest_collection_modifyitems(config, items):
         for item in items:
             if "postgres" in item.keywords:
                 item.add_marker(skip)
+
+
+def verify_phone(client, phone_number: str) -> None:
+    """The phone as `client` verified it through the verification endpoints (its own code, VERIFIED):
+    what an MIS does before the phone becomes an OTP method (intake, INSERT OTP)."""
+    from django.utils import timezone
+
+    from verifications.models import Verification
+
+    Verification.objects.create(
+        phone_number=phone_number,
+        kind="verification",
+        client=client,
+        status=Verification.Status.VERIFIED,
+        code_digest="",
+        code_expired_at=timezone.now(),
+    )

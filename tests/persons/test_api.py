@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from core.models import Event
 from persons.models import AuthenticationMethod, AuthenticationMethodRequest, Person
+from tests.conftest import verify_phone
 from tests.core.samples import JPEG
 from tests.persons.factories import AuthenticationMethodFactory, PersonFactory, born_years_ago
 from verifications.models import Verification
@@ -32,13 +33,23 @@ def primary_of(person) -> AuthenticationMethod:
 
 @pytest.fixture
 def create(caller, django_capture_on_commit_callbacks):
-    """POST a request and run its on-commit work (the SMS), as a real commit would."""
+    """POST a request and run its on-commit work (the SMS), as a real commit would. An INSERT OTP's new
+    phone is verified by the caller first, as an MIS does (`verified=False` leaves it unverified)."""
 
-    def post(person, body, who=None):
+    def post(person, body, who=None, verified=True):
+        method = body.get("authentication_method") or {}
+        if verified and method.get("type") == "OTP" and method.get("phone_number"):
+            verify_phone((who or caller).client, method["phone_number"])
         with django_capture_on_commit_callbacks(execute=True):
             return (who or caller).post(BASE.format(person.id), body, format="json")
 
     return post
+
+
+@pytest.fixture
+def intake_phone_verified(caller):
+    """The intake body's OTP phone, verified by the caller."""
+    verify_phone(caller.client, INTAKE["authentication_methods"][0]["phone_number"])
 
 
 def approve(caller, person, request_id, body=None):
@@ -67,7 +78,7 @@ INTAKE = {
 }
 
 
-def test_intake_creates_a_person_with_rules_passed(caller):
+def test_intake_creates_a_person_with_rules_passed(caller, intake_phone_verified):
     response = caller.post("/api/persons", INTAKE, format="json")
     assert response.status_code == 201
     data = response.json()["data"]
@@ -86,7 +97,7 @@ def test_intake_offline_is_auto(caller):
     assert caller.post("/api/persons", body, format="json").json()["data"]["verification_reason"] == "AUTO"
 
 
-def test_intake_with_a_rule_triggered(caller):
+def test_intake_with_a_rule_triggered(caller, intake_phone_verified):
     body = INTAKE | {"tax_id": "", "no_tax_id": True}  # rule 02: an adult without a tax id
     assert caller.post("/api/persons", body, format="json").json()["data"]["verification_reason"] == "RULES_TRIGGERED"
 
@@ -247,8 +258,9 @@ def test_verification_needs_person_verify(caller_factory):
 def test_insert_otp_sends_a_code_to_the_current_phone(caller, create, last_code, django_assert_max_num_queries):
     person = PersonFactory(primary__phone_number="+380931234585")
     body = {"action": "INSERT", "authentication_method": {"type": "OTP", "phone_number": "+380976549872"}}
-    with django_assert_max_num_queries(23):  # incl. the SMS task run on commit
-        response = create(person, body)
+    verify_phone(caller.client, "+380976549872")
+    with django_assert_max_num_queries(24):  # incl. whether the phone was verified, and the SMS task on commit
+        response = create(person, body, verified=False)
     assert response.status_code == 201
     data = response.json()["data"]
     assert data["status"] == "NEW"
@@ -789,3 +801,39 @@ def test_a_guardian_with_na_cannot_confirm_their_own_addition(caller, create):
 def test_another_request_for_an_na_person_without_a_guardian_is_still_409(caller, create):
     response = create(PersonFactory(primary="NA"), {"action": "INSERT", "authentication_method": {"type": "OFFLINE"}})
     assert response.status_code == 409
+
+
+# --- a phone is verified before it becomes a method ----------------------------------------------------
+
+
+def test_intake_of_an_otp_phone_nobody_verified_is_409(caller, caller_factory):
+    response = caller.post("/api/persons", INTAKE, format="json")
+    assert response.status_code == 409
+    assert error(response) == {"type": "request_conflict", "message": "Phone number is not verified"}
+    verify_phone(caller_factory(name="Another MIS").client, "+380503410870")  # verified by someone else
+    assert caller.post("/api/persons", INTAKE, format="json").status_code == 409
+    assert not Person.objects.exists()
+
+
+def test_a_verification_older_than_its_ttl_does_not_count(caller, settings):
+    verify_phone(caller.client, "+380503410870")
+    Verification.objects.update(updated_at=timezone.now() - timedelta(minutes=settings.PHONE_VERIFIED_TTL_MINUTES + 1))
+    assert caller.post("/api/persons", INTAKE, format="json").status_code == 409
+
+
+def test_insert_otp_of_an_unverified_phone_is_409_and_sends_nothing(caller, create):
+    body = {"action": "INSERT", "authentication_method": {"type": "OTP", "phone_number": "+380976549872"}}
+    response = create(PersonFactory(), body, verified=False)
+    assert response.status_code == 409
+    assert error(response)["message"] == "Phone number is not verified"
+    assert not AuthenticationMethodRequest.objects.exists()
+
+
+def test_a_phone_verified_through_the_api_becomes_a_method(caller, django_capture_on_commit_callbacks, last_code):
+    """The whole path as an MIS takes it: the code to the new phone, read back, then intake."""
+    with django_capture_on_commit_callbacks(execute=True):
+        assert caller.post("/api/verifications", {"phone_number": "+380503410870"}, format="json").status_code == 200
+    code = last_code("+380503410870")
+    url = "/api/verifications/+380503410870/actions/complete"
+    assert caller.patch(url, {"code": code}, format="json").status_code == 200
+    assert caller.post("/api/persons", INTAKE, format="json").status_code == 201

@@ -4,6 +4,7 @@ import pytest
 
 from core.models import Event
 from persons.models import AuthenticationMethod, Person
+from tests.conftest import verify_phone
 from tests.persons.test_api import INTAKE
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("relaxed_otp_limits")]
@@ -42,6 +43,7 @@ def test_intake_refuses_a_list_beyond_its_maximum(caller, field, item, maximum):
 
 
 def test_intake_takes_lists_up_to_their_maximum(caller):
+    verify_phone(caller.client, METHOD["phone_number"])
     body = INTAKE | {"documents": [DOCUMENT] * 10, "phones": [PHONE] * 5}
     response = caller.post("/api/persons", body, format="json")
     assert response.status_code == 201, response.json()

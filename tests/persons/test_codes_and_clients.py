@@ -10,6 +10,7 @@ from django.utils import timezone
 from core.models import Event
 from persons.merge_services import merge_request_approve
 from persons.models import AuthenticationMethodRequest, MergeRequest, Person
+from tests.conftest import verify_phone
 from tests.persons.factories import AuthenticationMethodFactory, PersonFactory
 from verifications.models import Verification
 from verifications.sms import locmem
@@ -47,6 +48,7 @@ def patient():
 
 
 def new_method_request(caller, run, person, phone="+380976549872"):
+    verify_phone(caller.client, phone)  # a new OTP phone is verified by the clinic first
     body = {"action": "INSERT", "authentication_method": {"type": "OTP", "phone_number": phone}}
     response = run(caller.post, REQUESTS.format(person.id), body)
     assert response.status_code == 201, response.json()

@@ -4,6 +4,7 @@ import pytest
 
 from persons import services
 from persons.models import AuthenticationMethod, AuthenticationMethodRequest
+from tests.conftest import verify_phone
 from tests.parallel import in_parallel
 from tests.persons.factories import PersonFactory
 
@@ -22,6 +23,7 @@ def race(caller, person, request_id, body) -> list[int]:
 
 
 def new_request(caller, person) -> str:
+    verify_phone(caller.client, "+380976549872")
     body = {"action": "INSERT", "authentication_method": {"type": "OTP", "phone_number": "+380976549872"}}
     response = caller.post(BASE.format(person.id), body, format="json")  # commits: the SMS task runs
     assert response.status_code == 201

@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 
 from persons.models import AuthenticationMethod
+from tests.conftest import verify_phone
 from tests.declarations.factories import EmployeeFactory, parent_declaration
 from tests.persons.factories import AuthenticationMethodFactory, PersonFactory
 from verifications.sms import locmem
@@ -65,6 +66,7 @@ class AuthenticationMethodRequests(Flow):
 
     def create(self, person, authorize_with=None, **_):
         body = {"action": "INSERT", "authentication_method": {"type": "OTP", "phone_number": "+380991234567"}}
+        verify_phone(self.caller.client, "+380991234567")
         self.person = person
         return self.post(f"/api/persons/{person.pk}/authentication_method_requests", body)
 

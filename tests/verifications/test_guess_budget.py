@@ -15,7 +15,7 @@ from rest_framework.test import APIClient
 
 from core.groups import CLERKS, VERIFIERS
 from core.models import Event
-from tests.conftest import make_caller
+from tests.conftest import make_caller, verify_phone
 from tests.parallel import in_parallel
 from tests.persons.factories import PersonFactory
 from verifications.models import FailedGuess, Verification
@@ -105,6 +105,7 @@ def test_a_request_flows_codes_spend_the_same_budget(caller, django_capture_on_c
     settings.OTP_FAILED_LIMIT = 4
     person = PersonFactory(primary__phone_number=PHONE)
     body = {"action": "INSERT", "authentication_method": {"type": "OTP", "phone_number": "+380671234567"}}
+    verify_phone(caller.client, "+380671234567")
     with django_capture_on_commit_callbacks(execute=True):
         request_id = caller.post(
             f"/api/persons/{person.pk}/authentication_method_requests", body, format="json"
