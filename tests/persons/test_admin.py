@@ -172,7 +172,9 @@ def test_resend_code_action(client, caller, last_code, django_capture_on_commit_
     offline = AuthenticationMethodRequestFactory(client=caller.client)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            REQUESTS, {"action": "resend_code", "confirmed": "yes", "_selected_action": [amr.pk, offline.pk]}, follow=True
+            REQUESTS,
+            {"action": "resend_code", "confirmed": "yes", "_selected_action": [amr.pk, offline.pk]},
+            follow=True,
         )
     assert response.status_code == 200
     assert last_code("+380931234585")
