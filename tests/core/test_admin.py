@@ -135,9 +135,13 @@ def test_a_refused_resend_is_a_message_not_an_error_page(client, caller, setting
     settings.OTP_RESEND_COOLDOWN_SECONDS = 3600
     staff(client, "verifiers")
     request = otp_request(caller)
-    first = client.post(REQUESTS, {"action": "resend_code", "confirmed": "yes", "_selected_action": [request.pk]}, follow=True)
+    first = client.post(
+        REQUESTS, {"action": "resend_code", "confirmed": "yes", "_selected_action": [request.pk]}, follow=True
+    )
     assert "Resent the code: 1" in first.content.decode()
-    again = client.post(REQUESTS, {"action": "resend_code", "confirmed": "yes", "_selected_action": [request.pk]}, follow=True)
+    again = client.post(
+        REQUESTS, {"action": "resend_code", "confirmed": "yes", "_selected_action": [request.pk]}, follow=True
+    )
     assert again.status_code == 200
     assert "Resent the code: 0; refused: 1 (A verification code was sent to this phone number moments ago)" in (
         again.content.decode()
@@ -155,7 +159,9 @@ def test_merge_request_resend_code(client, caller, django_capture_on_commit_call
         )
     locmem.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(MERGES, {"action": "resend_code", "confirmed": "yes", "_selected_action": [merge_request.pk]}, follow=True)
+        response = client.post(
+            MERGES, {"action": "resend_code", "confirmed": "yes", "_selected_action": [merge_request.pk]}, follow=True
+        )
     assert "Resent the code: 1" in response.content.decode()
     assert [sms["phone_number"] for sms in locmem.outbox] == [PHONE]
     assert LogEntry.objects.get(object_id=str(merge_request.pk)).user == user
