@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Group, User
+from django.db import connection
 from django.utils import timezone
 
 from core.admin import request_admins
@@ -96,6 +97,8 @@ def test_the_start_page_queries_do_not_grow_with_rows(client, attention, django_
     flows = len(request_admins())
     # session, user, its permissions (2), the recent actions; the persons, the SMS, the jobs; two per flow
     budget = 5 + 3 + 2 * flows
+    if connection.vendor == "postgresql":
+        budget += 3  # the statement timeout of admin reads: its savepoint (a test's transaction), set_config, release
     with django_assert_max_num_queries(budget):
         client.get("/admin/")
     for _ in range(10):
