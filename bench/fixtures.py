@@ -10,9 +10,11 @@ line to var/bench-PHASE-ROUND-SCENARIO.txt, which the wrk scripts and the locust
 their threads or users.
 """
 
+import base64
 import json
 import os
 import sys
+import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,9 +30,16 @@ from django.db import connection, transaction  # noqa: E402
 from core.models import Client  # noqa: E402
 from core.scopes import SCOPES  # noqa: E402
 from core.services import client_create, token_issue  # noqa: E402
-from declarations.models import Employee  # noqa: E402
-from declarations.services import declaration_request_create, employee_create  # noqa: E402
+from declarations.models import Declaration, Employee  # noqa: E402
+from declarations.services import (  # noqa: E402
+    declaration_request_approve,
+    declaration_request_create,
+    employee_create,
+    signed_content,
+)
+from declarations.signatures import dev  # noqa: E402
 from persons.models import AuthenticationMethod, Person  # noqa: E402
+from persons.rules import add_years, today_utc  # noqa: E402
 from verifications.services import verification_initialize  # noqa: E402
 
 VAR = ROOT / "var"
@@ -65,8 +74,10 @@ def base(threads: int) -> dict:
     person = Person.objects.create(first_name="Bench", last_name="Floor", birth_date="1990-01-01", gender="MALE")
     AuthenticationMethod.objects.create(person=person, type="OTP", phone_number="+380501234567")
     doctor = employee_create(client=new.client, speciality="FAMILY_DOCTOR", last_name="Bench", declaration_limit=10**9)
-    for n in range(APPROVING_DOCTORS):
-        employee_create(client=new.client, speciality="FAMILY_DOCTOR", last_name=f"Bench-approve-{n}")
+    for n in range(APPROVING_DOCTORS):  # each with a DRFO: the sign scenario signs as them (var/bench-ca)
+        employee_create(
+            client=new.client, speciality="FAMILY_DOCTOR", last_name=f"Bench-approve-{n}", tax_id=f"{2800000000 + n}"
+        )
     # one phone with a code per thread (or locust user), for the wrong guesses of `complete`
     phones = [f"+38068{i:07d}" for i in range(threads)]
     for phone in phones:
@@ -83,24 +94,75 @@ def base(threads: int) -> dict:
     }
 
 
+def with_parents(person_ids: list[str], doctor: Employee) -> list[tuple[str, str]]:
+    """(person, their parent declaration) for each NA person: an active declaration with `doctor`, which
+    lets the person's own NA confirm a new declaration request (the registry's rule)."""
+    start = today_utc()
+    made = []
+    for first in range(0, len(person_ids), BATCH):
+        made += Declaration.objects.bulk_create(
+            Declaration(
+                person_id=person_id,
+                employee=doctor,
+                legal_entity_id=doctor.legal_entity_id,
+                declaration_number=f"BENCH-{uuid.uuid4().hex[:16].upper()}",
+                start_date=start,
+                end_date=add_years(start, 20),
+            )
+            for person_id in person_ids[first : first + BATCH]
+        )
+    return [(str(d.person_id), str(d.pk)) for d in made]
+
+
+def approvable(client, approving: list[Employee], parents: list[tuple[str, str]]) -> list:
+    """A NEW request of each NA person (with their parent declaration), shared out over the doctors."""
+    return [
+        declaration_request_create(
+            person_id=person_id,
+            employee_id=approving[n % len(approving)].pk,
+            client=client,
+            parent_declaration_id=parent_id,
+            actor="bench",
+        )
+        for n, (person_id, parent_id) in enumerate(parents)
+    ]
+
+
+def signable(client, approving: list[Employee], parents: list[tuple[str, str]]) -> list[str]:
+    """Lines of "<request id>,<base64 CMS>": an APPROVED request and what its doctor signs, signed
+    beforehand with the doctor's certificate of the development CA (SIGNATURE_DEV_CA_DIR, which the
+    bench server trusts). Made only when the scenario runs (BENCH_TAGS)."""
+    if "declaration_sign" not in os.environ.get("BENCH_TAGS", "declaration_sign"):
+        return []
+    credentials = {doctor.pk: dev.doctor_credentials(doctor) for doctor in approving}
+    lines = []
+    for request in approvable(client, approving, parents):
+        request = declaration_request_approve(request_id=request.pk, client=client, actor="bench")
+        content = json.dumps(signed_content(request), ensure_ascii=False).encode()
+        signed = dev.sign(content, *credentials[request.employee_id])
+        lines.append(f"{request.pk},{base64.b64encode(signed).decode()}")
+    return lines
+
+
 def pools(phase: str, size: int, round_number: int) -> dict:
     client = Client.objects.get(name="bench")
     # each phase and round its own +38066... phones: two per record (a master's, an amr person's)
     offset = {"empty": 0, "preloaded": 5_000_000}.get(phase, 2_500_000) + round_number * 2 * size
     label = f"{phase}-{round_number}"
     approving = list(Employee.objects.filter(client=client, last_name__startswith="Bench-approve-"))
-    approvable = [
-        str(
-            declaration_request_create(
-                person_id=person_id, employee_id=approving[n % len(approving)].pk, client=client, actor="bench"
-            ).pk
-        )
-        for n, person_id in enumerate(persons(size, label=f"{label}-approve"))
-    ]
+    parent_doctor = Employee.objects.get(client=client, last_name="Bench")
+    approve_persons = with_parents(persons(size, label=f"{label}-approve"), parent_doctor)
+    approve_requests = approvable(client, approving, approve_persons)
     masters = persons(size, label=f"{label}-master", phones_from=offset)
     records = {
-        "declaration_create": persons(size, label=f"{label}-declaration"),
-        "declaration_approve": approvable,
+        "declaration_create": [
+            f"{person},{parent}"
+            for person, parent in with_parents(persons(size, label=f"{label}-declaration"), parent_doctor)
+        ],
+        "declaration_approve": [str(request.pk) for request in approve_requests],
+        "declaration_sign": signable(
+            client, approving, with_parents(persons(size, label=f"{label}-sign"), parent_doctor)
+        ),
         "authentication_method_request": persons(size, label=f"{label}-amr", phones_from=offset + size),
         "merge_request": [
             f"{master},{merge}" for master, merge in zip(masters, persons(size, label=f"{label}-merge"), strict=True)

@@ -90,7 +90,8 @@ class Mis(FastHttpUser):
     @tag("declaration_create")
     @task
     def declaration_create(self):
-        body = {"person_id": next(RECORDS), "employee_id": EMPLOYEE_ID}
+        person, parent = next(RECORDS).split(",")
+        body = {"person_id": person, "employee_id": EMPLOYEE_ID, "parent_declaration_id": parent}
         self._call("POST", DECLARATIONS, "declaration_create", ok=(201,), json=body)
 
     @tag("declaration_approve")
@@ -98,6 +99,14 @@ class Mis(FastHttpUser):
     def declaration_approve(self):
         path = f"{DECLARATIONS}/{next(RECORDS)}/actions/approve"
         self._call("PATCH", path, "declaration_approve", ok=(201,), json={})
+
+    @tag("declaration_sign")
+    @task
+    def declaration_sign(self):
+        request_id, signed = next(RECORDS).split(",")
+        path = f"{DECLARATIONS}/{request_id}/actions/sign"
+        body = {"signed_declaration_request": signed, "signed_content_encoding": "base64"}
+        self._call("PATCH", path, "declaration_sign", ok=(200,), json=body)
 
     @tag("peer_register")
     @task

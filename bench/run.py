@@ -69,6 +69,7 @@ SCENARIOS = {
         True,
         "declaration_approve",
     ),
+    "declaration_sign": ("PATCH /api/v3/declaration_requests/{id}/actions/sign", True, "declaration_sign"),
 }
 PEER_ENDPOINT = "POST /api/phone/register (peer: django-phone-verify 3.3.0)"
 TAGS = [tag for tag in os.environ.get("BENCH_TAGS", ",".join(SCENARIOS)).split(",") if tag]
@@ -88,6 +89,10 @@ ENV = {
     "OTP_PHONE_SEND_LIMIT": "1000000",
     "OTP_FAILED_LIMIT": "1000000",
     "OTP_RESEND_COOLDOWN_SECONDS": "0",
+    # the sign scenario's doctors sign with certificates of a development CA made for the bench
+    "SIGNATURE_BACKEND": "cms",
+    "SIGNATURE_DEV_CA_DIR": str(VAR / "bench-ca"),
+    "SIGNATURE_TRUSTED_CERTS": str(VAR / "bench-ca" / "ca.pem"),
     "DJANGO_SETTINGS_MODULE": "config.settings",
 }
 PEER_ENV = {
