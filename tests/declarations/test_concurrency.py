@@ -48,3 +48,49 @@ def test_parallel_approves_of_different_requests_chain_distinct_seeds(caller):
         assert request.seed == chain_seed(previous, request.data_to_be_signed)
         previous = request.seed
     assert ChainHead.objects.get().seed == previous
+
+
+# --- sign ------------------------------------------------------------------------------------------
+
+
+def sign_all(calls) -> list[int]:
+    """PATCH each (caller, request id, body) sign at the same moment: the status codes."""
+    from tests.declarations.conftest import act
+
+    responses = in_parallel(lambda i: act(calls[i][0], calls[i][1], "sign", calls[i][2]), len(calls))
+    return [getattr(response, "status_code", response) for response in responses]
+
+
+def signed_body(data, holder) -> dict:
+    from tests.declarations.conftest import sign_body, to_be_signed
+    from tests.declarations.pki import content_of
+
+    return sign_body(content_of(to_be_signed(data)), holder)
+
+
+def test_two_signs_of_one_request_make_one_declaration(caller, doctor, approved, pki):
+    from declarations.models import Declaration
+
+    data = approved()
+    body = signed_body(data, pki.holder(doctor))
+    assert sorted(sign_all([(caller, data["id"], body), (caller, data["id"], body)])) == [200, 409]
+    assert Declaration.objects.count() == 1
+
+
+def test_two_clinics_signing_for_one_patient_at_once_leave_one_current_declaration(
+    caller, caller_factory, doctor, approved, pki
+):
+    from declarations.models import Declaration
+
+    person = PersonFactory()
+    other = caller_factory(name="Another clinic")
+    other_doctor = EmployeeFactory(client=other.client)
+    mine, theirs = approved(person), approved(person, other_doctor, other)
+    calls = [
+        (caller, mine["id"], signed_body(mine, pki.holder(doctor))),
+        (other, theirs["id"], signed_body(theirs, pki.holder(other_doctor))),
+    ]
+    assert sign_all(calls) == [200, 200]
+    declarations = Declaration.objects.filter(person=person)
+    assert sorted(d.status for d in declarations) == ["active", "terminated"]
+    assert declarations.get(status="terminated").reason == "auto_new_declaration"
