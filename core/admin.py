@@ -594,6 +594,8 @@ class RequestAdminMixin(LargeTableAdminMixin, CaseSearchMixin, AuditHistoryMixin
     and the trail follow. Every admin built from it is a flow of the start page (`request_admins`)."""
 
     list_filter = ("status", ("created_at", DateRangeFilter), LegalEntityFilter)
+    # only the columns an index orders: a sort by person or status would sort millions of rows
+    sortable_by = ("short_id", "created_at", "expires_at")
     search_help_text = _(
         "An id (whole or its first 8 characters), a tax id (10 digits), a phone in any spelling "
         "(0XXXXXXXXX, 0XX XXX XX XX, (0XX) XXX-XX-XX, +380XXXXXXXXX) or its last 4-8 digits"
@@ -813,6 +815,7 @@ class PropertyFilter(admin.SimpleListFilter):
 class EventAdmin(LargeTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("created_at", "record", "what", "change", "who")
     list_filter = (EntityTypeFilter, PropertyFilter, ("created_at", DateRangeFilter))
+    sortable_by = ("created_at",)
     search_fields = ("=entity_id", "=actor")
     search_help_text = _("A record's id (whole or its first 8 characters), or an actor (user:<id>, client:<client id>)")
 

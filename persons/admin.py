@@ -113,6 +113,7 @@ class PersonAdmin(LargeTableAdminMixin, CaseSearchMixin, ReadOnlyAdminMixin, adm
         "created_at",
     )
     list_filter = ("status", "verification_status", "verification_reason")
+    sortable_by = ()  # by name (person_name_order); the verification queue oldest first (get_ordering)
     tax_id_search_lookups = ("tax_id",)
     phone_search_lookup = "authentication_methods__phone_number"
     search_help_text = _(

@@ -23,6 +23,7 @@ from verifications.services import phone_guess_lock_lift, sms_resend
 class VerificationAdmin(LargeTableAdminMixin, CaseSearchMixin, AuditHistoryMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     # The code digest is never shown; phones only masked. Search by id or a whole phone number.
     list_display = ("id", "phone", "kind", "status", "attempts", "code_expired_at", "created_at")
+    sortable_by = ("id", "created_at")  # what an index orders
     list_filter = ("status", "kind", ("created_at", DateRangeFilter), ClientLegalEntityFilter)
     phone_search_lookup = "phone_number"
     search_help_text = _(
@@ -63,6 +64,7 @@ class FailedGuessAdmin(LargeTableAdminMixin, CaseSearchMixin, AuditHistoryMixin,
     """Wrong codes tried per phone: the guess budget's ledger. Lifting is done from the codes' list."""
 
     list_display = ("created_at", "phone", "verification", "lifted_at", "lifted_by")
+    sortable_by = ("created_at",)
     list_filter = (("created_at", DateRangeFilter),)
     phone_search_lookup = "phone_number"
     search_help_text = _("A phone in any spelling or its last 4-8 digits")
@@ -76,6 +78,7 @@ class FailedGuessAdmin(LargeTableAdminMixin, CaseSearchMixin, AuditHistoryMixin,
 @admin.register(SmsMessage)
 class SmsMessageAdmin(LargeTableAdminMixin, CaseSearchMixin, AuditHistoryMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("created_at", "phone_number_masked", "kind", "status", "attempts", "provider_id", "sent_at")
+    sortable_by = ("created_at",)
     list_filter = ("status", "kind", ("created_at", DateRangeFilter))
     id_search_lookups = ("pk", "verification_id")
     search_fields = ("=provider_id",)

@@ -545,3 +545,12 @@ def test_the_summary_line_and_its_refusals_in_ukrainian(client, caller):
     assert messages == [
         "Код надіслано повторно: 0; відмовлено: 1 (Повторне SMS не дозволене для цього методу автентифікації)"
     ]
+
+
+def test_lists_sort_only_by_indexed_columns(admin_client, caller):
+    otp_request(caller)
+    page = admin_client.get(REQUESTS).content.decode()
+    sortable = set(re.findall(r'<th scope="col" class="sortable[^"]*column-([a-z_]+)', page))
+    assert sortable == {"short_id", "created_at", "expires_at"}, sortable
+    persons = admin_client.get(PERSONS).content.decode()
+    assert 'class="sortable' not in persons
