@@ -591,7 +591,7 @@ def _check_content(request: DeclarationRequest, content: bytes) -> None:
     """Step 3: what was signed is `signed_content(request)`, as JSON."""
     try:
         signed = json.loads(content)
-    except ValueError as error:  # not JSON (nor UTF-8)
+    except (ValueError, RecursionError) as error:  # not JSON (nor UTF-8), or nested past the parser's depth
         raise ValidationFailed(field=SIGNED_FIELD, description=CONTENT_MISMATCH) from error
     if _signed(signed) != _signed(signed_content(request)):
         raise ValidationFailed(field=SIGNED_FIELD, description=CONTENT_MISMATCH)

@@ -48,8 +48,9 @@ class CmsBackend(SignatureBackend):
                     key_usage_settings=KEY_USAGE,
                 )
             )
-        except (ValueError, TypeError, KeyError) as error:  # pyHanko's errors are ValueErrors
-            logger.info("signature refused: %s", error)
+        except Exception as error:  # pyHanko's own are ValueErrors, but a malformed document also raises
+            # others from deep inside (an unknown digest OID: AttributeError); never the client's 500
+            logger.info("signature refused: %s: %s", type(error).__name__, error)
             raise SignatureRefused() from error
         if not status.trusted:  # intact, valid and chained to a trusted certificate
             logger.info("signature refused: %s", status.summary())
@@ -67,7 +68,7 @@ def _parse(signed: bytes) -> tuple[cms.SignedData, bytes]:
         signers = len(signed_data["signer_infos"])
         content = signed_data["encap_content_info"]["content"]
         content = None if content.native is None else bytes(content)
-    except (ValueError, TypeError, KeyError) as error:  # not DER, not CMS
+    except Exception as error:  # not DER, not CMS: asn1crypto parses lazily and raises what it meets
         raise SignatureRefused() from error
     if signers != 1:
         raise SignatureRefused(NOT_ONE_SIGNATURE)

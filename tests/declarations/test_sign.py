@@ -220,6 +220,19 @@ def test_something_else_than_a_cms_is_refused(caller, doctor, approved, pki, doc
     refused(caller, data, response, [(SIGNED, "Invalid signature")], before)
 
 
+def test_an_unknown_digest_algorithm_is_refused_not_a_crash(caller, doctor, approved, pki):
+    """Found by fuzzing the CMS: an unknown digest OID in the SignerInfo (pyHanko raises AttributeError)."""
+    data = approved()
+    before = state(data["id"])
+    signed = cms_sign(content_of(to_be_signed(data)), pki.holder(doctor))
+    sha256 = bytes.fromhex("0609608648016503040201")
+    at = signed.rfind(sha256)
+    mutated = signed[: at + len(sha256) - 1] + b"\x7f" + signed[at + len(sha256) :]
+    body = {"signed_declaration_request": b64(mutated), "signed_content_encoding": "base64"}
+    response = act(caller, data["id"], "sign", body)
+    refused(caller, data, response, [(SIGNED, "Invalid signature")], before)
+
+
 def test_nothing_trusted_is_503(caller, doctor, approved, pki, settings):
     data = approved()
     settings.SIGNATURE_TRUSTED_CERTS = ""
@@ -261,6 +274,14 @@ def test_the_seed_left_out_is_refused(caller, doctor, approved, pki):
     before = state(data["id"])
     content = {key: value for key, value in to_be_signed(data).items() if key != "seed"}
     response = sign(caller, data, pki.holder(doctor), content=content)
+    refused(caller, data, response, [(SIGNED, "Signed content does not match the previously created content")], before)
+
+
+def test_signed_json_nested_past_the_parsers_depth_is_refused(caller, doctor, approved, pki):
+    data = approved()
+    before = state(data["id"])
+    deep = b"[" * 100_000 + b"]" * 100_000
+    response = act(caller, data["id"], "sign", sign_body(deep, pki.holder(doctor)))
     refused(caller, data, response, [(SIGNED, "Signed content does not match the previously created content")], before)
 
 
