@@ -236,16 +236,21 @@ class CaseSearchMixin(PhoneSearchMixin):
     search_fields = ("pk",)
 
     def text_search(self, request, queryset, term):
-        """A term that is none of the above: `search_fields` other than the id, else nothing."""
-        fields = [field for field in self.get_search_fields(request) if field not in ("pk", "=pk", "id", "=id")]
-        if not fields:
+        """A term that is none of the above: `search_fields` other than the id (`=field`: equal, on the
+        field's index; `^field`: starts with; else contains), else nothing."""
+        condition = Q()
+        for field in self.get_search_fields(request):
+            if field in ("pk", "=pk", "id", "=id"):
+                continue
+            if field.startswith("="):
+                condition |= Q(**{field[1:]: term})
+            elif field.startswith("^"):
+                condition |= Q(**{f"{field[1:]}__istartswith": term})
+            else:
+                condition |= Q(**{f"{field}__icontains": term})
+        if not condition:
             return queryset.none(), False
-        search_fields = self.search_fields
-        try:
-            self.search_fields = fields
-            return admin.ModelAdmin.get_search_results(self, request, queryset, term)
-        finally:
-            self.search_fields = search_fields
+        return queryset.filter(condition), False
 
     def get_search_results(self, request, queryset, search_term):
         term = search_term.strip()

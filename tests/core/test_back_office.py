@@ -554,3 +554,13 @@ def test_lists_sort_only_by_indexed_columns(admin_client, caller):
     assert sortable == {"short_id", "created_at", "expires_at"}, sortable
     persons = admin_client.get(PERSONS).content.decode()
     assert 'class="sortable' not in persons
+
+
+def test_sms_found_by_provider_id_exactly(admin_client, issue):
+    from verifications.models import SmsMessage
+
+    verification, _ = issue()
+    SmsMessage.objects.filter(verification=verification).update(provider_id="msg-42")
+    sms = "/admin/verifications/smsmessage/"
+    assert "+38050*****67" in admin_client.get(sms, {"q": "msg-42"}).content.decode()
+    assert "+38050*****67" not in admin_client.get(sms, {"q": "msg-4"}).content.decode()
