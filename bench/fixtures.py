@@ -26,6 +26,7 @@ import django  # noqa: E402
 django.setup()
 
 from django.db import connection, transaction  # noqa: E402
+from django.utils import timezone  # noqa: E402
 
 from core.models import Client  # noqa: E402
 from core.scopes import SCOPES  # noqa: E402
@@ -40,6 +41,7 @@ from declarations.services import (  # noqa: E402
 from declarations.signatures import dev  # noqa: E402
 from persons.models import AuthenticationMethod, Person  # noqa: E402
 from persons.rules import add_years, today_utc  # noqa: E402
+from verifications.models import Verification  # noqa: E402
 from verifications.services import verification_initialize  # noqa: E402
 
 VAR = ROOT / "var"
@@ -144,6 +146,24 @@ def signable(client, approving: list[Employee], parents: list[tuple[str, str]]) 
     return lines
 
 
+def with_verified_phones(person_ids: list[str], *, client, phones_from: int) -> list[str]:
+    """Lines of "<person>,<phone>": a new phone +38065... for each person that the client verified
+    (seed 002), as a phone must be before it becomes an OTP method."""
+    phones = [f"+38065{phones_from + n:07d}" for n in range(len(person_ids))]
+    Verification.objects.bulk_create(
+        Verification(
+            phone_number=phone,
+            kind="verification",
+            client=client,
+            status=Verification.Status.VERIFIED,
+            code_digest="0" * 64,
+            code_expired_at=timezone.now(),
+        )
+        for phone in phones
+    )
+    return [f"{person_id},{phone}" for person_id, phone in zip(person_ids, phones, strict=True)]
+
+
 def pools(phase: str, size: int, round_number: int) -> dict:
     client = Client.objects.get(name="bench")
     # each phase and round its own +38066... phones: two per record (a master's, an amr person's)
@@ -163,7 +183,9 @@ def pools(phase: str, size: int, round_number: int) -> dict:
         "declaration_sign": signable(
             client, approving, with_parents(persons(size, label=f"{label}-sign"), parent_doctor)
         ),
-        "authentication_method_request": persons(size, label=f"{label}-amr", phones_from=offset + size),
+        "authentication_method_request": with_verified_phones(
+            persons(size, label=f"{label}-amr", phones_from=offset + size), client=client, phones_from=offset
+        ),
         "merge_request": [
             f"{master},{merge}" for master, merge in zip(masters, persons(size, label=f"{label}-merge"), strict=True)
         ],

@@ -76,8 +76,9 @@ class Mis(FastHttpUser):
     @tag("authentication_method_request")
     @task
     def authentication_method_request(self):
-        body = {"action": "INSERT", "authentication_method": {"type": "OTP", "phone_number": new_phone()}}
-        path = f"/api/persons/{next(RECORDS)}/authentication_method_requests"
+        person, phone = next(RECORDS).split(",")  # the new phone is one the clinic verified
+        body = {"action": "INSERT", "authentication_method": {"type": "OTP", "phone_number": phone}}
+        path = f"/api/persons/{person}/authentication_method_requests"
         self._call("POST", path, "authentication_method_request", ok=(201,), json=body)
 
     @tag("merge_request")
