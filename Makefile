@@ -39,6 +39,7 @@ install: $(BIN)/.installed
 run: check-port install .env
 	DEBUG=true $(BIN)/python manage.py migrate --no-input
 	@mkdir -p var; set -o pipefail; umask 077; DEBUG=true $(BIN)/python manage.py seed_demo | tee var/demo.json
+	DEBUG=true $(BIN)/python manage.py make_dev_ca
 	@echo "Web: http://127.0.0.1:$(PORT)/  (API docs /api/docs/, admin /admin/)  Ctrl-C stops both."
 	@trap 'trap - INT TERM; kill $$(jobs -p) 2>/dev/null; wait; exit 0' INT TERM; \
 	  DEBUG=true $(BIN)/python manage.py db_worker & \

@@ -397,6 +397,9 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         # runserver's access log through our handler too, so phone numbers in URLs are masked
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # pyHanko logs a traceback for each refused signature, which the API already answers with a 422
+        "pyhanko": {"level": "ERROR"},
+        "pyhanko_certvalidator": {"level": "ERROR"},
     },
 }
 
