@@ -253,6 +253,12 @@ def test_the_readme_and_the_api_guide_work_as_written_twice(newcomer):
     approved = answers(printed, 201)[1]["data"]
     assert (approved["status"], approved["status_reason"]) == ("APPROVED", "doctor_confirmed")
     assert (newcomer.cwd / "var" / "printout.html").read_text().startswith("<!DOCTYPE html>")
+    signed = next(doc for doc in printed if "declaration_id" in doc)
+    assert (signed["status"], signed["declaration_number"]) == ("active", approved["declaration_number"])
+    assert [doc["data"]["status"] for doc in answers(printed, 200) if "status" in doc["data"]][-2:] == [
+        "active",
+        "terminated",
+    ]
 
     create, resend = shell_blocks(section(API_GUIDE, "## Approvals and jobs"))
     printed = paste(newcomer, setup, create)
@@ -282,7 +288,7 @@ def test_the_readme_and_the_api_guide_work_as_written_twice(newcomer):
     assert (newcomer.cwd / ".env").read_text() == env_file
     check = f'{setup}\ncurl -s "${{H[@]}}" $BASE/api/v3/declaration_requests/{approved["id"]}'
     again = answers(paste(newcomer, check), 200)[0]["data"]
-    assert (again["status"], again["status_reason"]) == ("APPROVED", "doctor_confirmed")  # what the user did stays
+    assert again["status"] == "SIGNED"  # what the user did stays
 
 
 def test_make_run_on_a_taken_port_stops_at_once_and_sends_nothing(newcomer):
