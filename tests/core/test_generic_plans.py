@@ -15,6 +15,7 @@ import psycopg
 import pytest
 from django.db import connection
 
+from tests.conftest import verify_phone
 from tests.declarations.conftest import with_parent
 from tests.declarations.factories import EmployeeFactory
 from tests.persons.factories import PersonFactory
@@ -80,6 +81,7 @@ def test_each_write_reads_its_rows_by_what_identifies_them(caller, django_captur
     doctor = EmployeeFactory(client=caller.client)
     amr_person, master, merge, patient = (PersonFactory() for _ in range(4))
     na_patient = PersonFactory(primary="NA")
+    verify_phone(caller.client, "+380671112233")  # the new OTP phone, verified by the clinic first
     reads = Reads()
     with connection.execute_wrapper(reads), django_capture_on_commit_callbacks(execute=True):
         responses = [
