@@ -309,4 +309,4 @@ class AuthenticationMethodRequestAdmin(RequestAdminMixin, admin.ModelAdmin):
 
 
 # Merge requests keep their back office in their own module; importing it registers it.
-from persons import merge_admin  # noqa: E402, F401
+from persons.merges import admin as merge_admin  # noqa: E402, F401

@@ -87,7 +87,7 @@ def seed(context: dict) -> dict:
         )
     request = _open_request(context, person=offline, third=otp)
     context["persons"] = {"otp": otp, "offline": offline, "na": child}  # for the other apps' demo data
-    from persons import merge_demo
+    from persons.merges import demo as merge_demo
 
     return {
         **merge_demo.seed(context),

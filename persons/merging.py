@@ -6,7 +6,7 @@ each `cancel_open_requests` in its transaction, with the merged person's row loc
 
 from django.db.models import Q
 
-from persons.merge_services import merge_request_set_status
+from persons.merges.services import merge_request_set_status
 from persons.models import MergeRequest, Person
 from persons.services import authentication_method_requests_cancel
 

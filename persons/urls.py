@@ -1,7 +1,7 @@
 from rest_framework.routers import SimpleRouter
 
 from persons.api import AuthenticationMethodRequestViewSet, PersonViewSet
-from persons.merge_api import MergeRequestViewSet
+from persons.merges.api import MergeRequestViewSet
 
 router = SimpleRouter(trailing_slash=False, use_regex_path=False)
 router.register("persons", PersonViewSet, basename="person")

@@ -15,7 +15,7 @@ from core.admin import CappedCountPaginator, actor_names, request_admins, timeli
 from core.errors import Conflict
 from core.housekeeping import NOT_STALE, request_expire_now
 from core.models import Event
-from persons.merge_services import merge_request_create
+from persons.merges.services import merge_request_create
 from persons.models import AuthenticationMethodRequest, MergeRequest
 from tests.persons.factories import AuthenticationMethodRequestFactory, PersonFactory
 from verifications.sms import locmem

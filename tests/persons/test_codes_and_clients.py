@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from core.models import Event
-from persons.merge_services import merge_request_approve
+from persons.merges.services import merge_request_approve
 from persons.models import AuthenticationMethodRequest, MergeRequest, Person
 from tests.conftest import verify_phone
 from tests.persons.factories import AuthenticationMethodFactory, PersonFactory

@@ -4,7 +4,7 @@ from django.db.models import QuerySet
 
 from core.errors import NotFound
 from core.models import Client
-from persons.models import MergeRequest
+from persons.merges.models import MergeRequest
 
 NOT_FOUND = "Merge request not found"
 

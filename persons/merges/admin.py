@@ -4,8 +4,8 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import RequestAdminMixin
-from persons.merge_services import merge_request_resend_otp
-from persons.models import MergeRequest
+from persons.merges.models import MergeRequest
+from persons.merges.services import merge_request_resend_otp
 
 
 @admin.register(MergeRequest)

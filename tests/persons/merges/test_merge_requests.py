@@ -12,8 +12,9 @@ from django.utils import timezone
 from core.documents import storage_name
 from core.errors import ValidationFailed
 from core.models import Event
-from persons import housekeeping, merge_demo
-from persons.merge_services import merge_request_approve
+from persons import housekeeping
+from persons.merges import demo as merge_demo
+from persons.merges.services import merge_request_approve
 from persons.models import AuthenticationMethod, MergeRequest, Person
 from tests.parallel import in_parallel
 from tests.persons.factories import AuthenticationMethodFactory, PersonFactory

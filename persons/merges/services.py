@@ -12,7 +12,8 @@ from core.discovery import app_modules
 from core.documents import documents_require
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.models import Client
-from persons.models import AuthenticationMethod, MergeRequest, Person
+from persons.merges.models import MergeRequest
+from persons.models import AuthenticationMethod, Person
 from persons.selectors import (
     PERSON_INACTIVE,
     authentication_method_current,

@@ -7,14 +7,14 @@ from core.responses import EnvelopeResponse
 from core.schema import error_responses
 from core.serializers import VerificationCodeSerializer, validated
 from core.views import ClientViewSet
-from persons.merge_selectors import merge_request_get, merge_request_list
-from persons.merge_serializers import (
+from persons.merges.selectors import merge_request_get, merge_request_list
+from persons.merges.serializers import (
     EmptyBodySerializer,
     MergeRequestCreateSerializer,
     MergeRequestFilterSerializer,
     MergeRequestSerializer,
 )
-from persons.merge_services import (
+from persons.merges.services import (
     merge_request_approve,
     merge_request_create,
     merge_request_reject,

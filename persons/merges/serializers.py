@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from core.serializers import StrictSerializer
-from persons.models import MergeRequest
+from persons.merges.models import MergeRequest
 from persons.serializers import CurrentMethodOutSerializer
 
 
