@@ -3,13 +3,12 @@ real HTTP server on 127.0.0.1 started by the test, which answers what it is told
 
 import base64
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from declarations.models import Declaration, DeclarationRequest
 from tests.declarations.conftest import act, error, invalid, to_be_signed
+from tests.local_http import LocalJsonService
 
 pytestmark = pytest.mark.django_db
 
@@ -18,38 +17,15 @@ SIGNED = "$.signed_declaration_request"
 DOCUMENT = b"\x30\x80 a DSTU 4145 signed document"
 
 
-class SignatureService:
+class SignatureService(LocalJsonService):
     """Answers each POST with `status` and `answer` (a dict, sent as JSON, or bytes as they are)."""
 
     def __init__(self, answer=None, status: int = 200):
+        super().__init__("/verify")
         self.answer, self.status = answer, status
-        self.requests: list[dict] = []
-        service = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                length = int(self.headers["Content-Length"])
-                service.requests.append({"headers": dict(self.headers), "json": json.loads(self.rfile.read(length))})
-                body = service.answer if isinstance(service.answer, bytes) else json.dumps(service.answer).encode()
-                self.send_response(service.status)
-                self.send_header("Content-Type", "application/json")
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/verify"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
+    def respond(self):
+        return self.status, self.answer
 
 
 @pytest.fixture

@@ -1,13 +1,11 @@
-import json
 import re
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from core.models import Client
 from core.services import client_create
+from tests.local_http import LocalJsonService
 from verifications.models import SmsMessage, Verification
 from verifications.services import verification_initialize
 from verifications.sms import locmem
@@ -70,38 +68,15 @@ def sms_of(verification: Verification) -> SmsMessage:
     return SmsMessage.objects.get(verification=verification)
 
 
-class Gateway:
+class Gateway(LocalJsonService):
     """A real SMS gateway on 127.0.0.1: answers `plan` statuses in turn (then 200), records what it got."""
 
     def __init__(self, plan=(), delay: float = 0.0):
+        super().__init__("/sms")
         self.plan = list(plan)
         self.delay = delay
-        self.requests: list[dict] = []
-        gateway = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                length = int(self.headers["Content-Length"])
-                gateway.requests.append({"headers": dict(self.headers), "json": json.loads(self.rfile.read(length))})
-                time.sleep(gateway.delay)
-                status = gateway.plan.pop(0) if gateway.plan else 200
-                body = json.dumps({"id": f"msg-{len(gateway.requests)}"} if status == 200 else {"error": "down"})
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.end_headers()
-                self.wfile.write(body.encode())
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/sms"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
+    def respond(self):
+        time.sleep(self.delay)
+        status = self.plan.pop(0) if self.plan else 200
+        return status, {"id": f"msg-{len(self.requests)}"} if status == 200 else {"error": "down"}
