@@ -22,5 +22,9 @@ SHARED_MESSAGES = [
     _("Request can not be confirmed by authentication method NA"),
     _("Third person has no authentication method"),
     _("Too many failed attempts for this phone number"),
+    # persons: a verified phone, one record per tax id, a search that does not browse
+    _("Phone number is not verified"),
+    _("Such person already exists"),
+    _("Search needs tax_id, or first_name, last_name and birth_date"),
     _("Must be a valid UUID"),
 ]
