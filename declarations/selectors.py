@@ -73,17 +73,17 @@ def employee_lock(employee_id) -> Employee | None:
     return Employee.objects.select_for_update().filter(pk=employee_id).order_by().first()
 
 
+def _of_legal_entity(queryset: QuerySet, *, client: Client, **filters) -> QuerySet:
+    """The client's legal entity's rows, narrowed by the filters given (an empty one is not a filter)."""
+    return queryset.filter(legal_entity_id=client.legal_entity_id, **{name: v for name, v in filters.items() if v})
+
+
 def declaration_request_list(
     *, client: Client, person_id=None, employee_id=None, status: str | None = None
 ) -> QuerySet[DeclarationRequest]:
-    queryset = DeclarationRequest.objects.filter(legal_entity_id=client.legal_entity_id)
-    if person_id:
-        queryset = queryset.filter(person_id=person_id)
-    if employee_id:
-        queryset = queryset.filter(employee_id=employee_id)
-    if status:
-        queryset = queryset.filter(status=status)
-    return queryset
+    return _of_legal_entity(
+        DeclarationRequest.objects.all(), client=client, person_id=person_id, employee_id=employee_id, status=status
+    )
 
 
 def declaration_request_get(*, request_id, client: Client | None, lock: bool = False) -> DeclarationRequest:
@@ -104,14 +104,10 @@ DECLARATION_NOT_FOUND = "Declaration not found"
 
 def declaration_list(*, client: Client, person_id=None, employee_id=None, status: str | None = None) -> QuerySet:
     """This legal entity's declarations, newest first."""
-    queryset = Declaration.objects.filter(legal_entity_id=client.legal_entity_id)
-    if person_id:
-        queryset = queryset.filter(person_id=person_id)
-    if employee_id:
-        queryset = queryset.filter(employee_id=employee_id)
-    if status:
-        queryset = queryset.filter(status=status)
-    return queryset.order_by("-created_at", "-pk")
+    declarations = _of_legal_entity(
+        Declaration.objects.all(), client=client, person_id=person_id, employee_id=employee_id, status=status
+    )
+    return declarations.order_by("-created_at", "-pk")
 
 
 def declaration_get(*, declaration_id, client: Client | None, lock: bool = False) -> Declaration:
