@@ -14,7 +14,6 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.options import ActionLocation
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
@@ -29,12 +28,12 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from oauth2_provider import admin as oauth_admin  # noqa: F401  (registers the API clients' admin first)
 
-from core.audit import actor_of
+from core.audit import SYSTEM, actor_of
 from core.documents import storage_name
 from core.errors import ApiError
 from core.labels import translate_model_labels
 from core.masking import mask_phone, mask_phones_in
-from core.models import Client, Event, Job
+from core.models import Client, Event, Job, UserIdentity
 
 admin.site.site_header = _("eHealth back office")
 admin.site.site_title = _("eHealth back office")
@@ -418,21 +417,33 @@ def value_in_words(value) -> str:
 
 
 def actor_names(actors) -> dict[str, str]:
-    """Who each actor string is: a staff user's name for `user:<pk>`, the client's for `client:<id>`."""
-    user_pks = {a.split(":", 1)[1] for a in actors if a.startswith("user:") and a.split(":", 1)[1].isdigit()}
-    client_ids = {a.split(":", 1)[1] for a in actors if a.startswith("client:")}
+    """Who each actor id is: a staff user's name, a client's name and legal entity, or the service."""
     names = {actor: actor for actor in actors}
-    if user_pks:
-        for user in get_user_model().objects.filter(pk__in=user_pks):
-            names[f"user:{user.pk}"] = user.get_full_name() or user.get_username()
-    if client_ids:
-        for client_id, name, entity in Client.objects.filter(client_id__in=client_ids).values_list(
-            "client_id", "name", "legal_entity_name"
-        ):
-            names[f"client:{client_id}"] = " · ".join(filter(None, [name, entity]))
-    if "system" in names:
-        names["system"] = gettext("system")
+    ids = [actor for actor in actors if _is_uuid(actor)]
+    for identity in UserIdentity.objects.filter(uuid__in=ids).select_related("user"):
+        names[str(identity.uuid)] = identity.user.get_full_name() or identity.user.get_username()
+    for uid, name, entity in Client.objects.filter(uuid__in=ids).values_list("uuid", "name", "legal_entity_name"):
+        names[str(uid)] = " · ".join(filter(None, [name, entity]))
+    if SYSTEM in names:
+        names[SYSTEM] = gettext("system")
     return names
+
+
+def is_actor(actor_id: str) -> bool:
+    """Whether the id is of one who acts (a user, a client, the service), not of a record."""
+    return (
+        actor_id == SYSTEM
+        or UserIdentity.objects.filter(uuid=actor_id).exists()
+        or Client.objects.filter(uuid=actor_id).exists()
+    )
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _entity_link(entity_type: str, entity_id: str) -> tuple[str, str]:
@@ -822,18 +833,19 @@ class EventAdmin(LargeTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = (EntityTypeFilter, PropertyFilter, ("created_at", DateRangeFilter))
     sortable_by = ("created_at",)
     search_fields = ("=entity_id", "=actor")
-    search_help_text = _("A record's id (whole or its first 8 characters), or an actor (user:<id>, client:<client id>)")
+    search_help_text = _(
+        "A record's id (whole or its first 8 characters), or the id of who acted (a user's or a client's)"
+    )
 
     def get_search_results(self, request, queryset, search_term):
-        """One index per meaning: a record's id (entity_id, created_at), its first 8 characters (a range
-        on the same index), else who acted (actor, created_at)."""
+        """One index per meaning: who acted (actor, created_at) for a user's, a client's or the service's
+        id, else a record's id (entity_id, created_at) or its first 8 characters (a range on that index)."""
         term = search_term.strip()
         if not term:
             return queryset, False
-        try:
-            return queryset.filter(entity_id=str(uuid.UUID(term))), False
-        except ValueError:
-            pass
+        if _is_uuid(term):
+            term = str(uuid.UUID(term))
+            return queryset.filter(**{"actor" if is_actor(term) else "entity_id": term}), False
         if _SHORT_ID.match(term):
             prefix = term.lower()
             return queryset.filter(entity_id__gte=prefix, entity_id__lt=prefix + "g"), False

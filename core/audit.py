@@ -5,20 +5,28 @@ from typing import Any
 
 from django.db import models
 
-from core.models import Event
+from core.models import Event, UserIdentity
 
-SYSTEM = "system"
+# The nil UUID: the service itself (expiry, the worker, commands) as the one who acted.
+SYSTEM = "00000000-0000-0000-0000-000000000000"
 
 
 def actor_of(request) -> str:
-    """Who acts in an API request: the token's user, else the client (client credentials)."""
+    """Who acts in a request, as the id written to `updated_by` and the audit trail: the user's (a
+    staff user, or the user a token was issued to), else the token's client's."""
     token = getattr(request, "auth", None)
     user = getattr(request, "user", None)
-    if user is not None and getattr(user, "is_authenticated", False):
-        return f"user:{user.pk}"
+    if user is not None and user.is_authenticated:
+        return user_id_of(user)
     if token is not None and getattr(token, "application", None) is not None:
-        return f"client:{token.application.client_id}"
+        return str(token.application.uuid)
     return SYSTEM
+
+
+def user_id_of(user) -> str:
+    """The user's public id, made the first time they act."""
+    identity, _created = UserIdentity.objects.get_or_create(user=user)
+    return str(identity.uuid)
 
 
 def event_for(*, entity_type: str, entity_id, property: str, old: Any, new: Any, actor: str) -> Event:

@@ -2,6 +2,7 @@ import hashlib
 import secrets
 import uuid
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from oauth2_provider.models import AbstractApplication
@@ -20,6 +21,8 @@ class Client(AbstractApplication):
     legal_entity_name = models.CharField(max_length=255, blank=True)
     scopes = models.TextField(blank=True, help_text="Space-separated scopes this client may request.")
     api_key_digest = models.CharField(max_length=64, unique=True, editable=False)
+    # who acted, in `updated_by` and the audit trail, when the client's token carries no user
+    uuid = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
 
     class Meta(AbstractApplication.Meta):
         verbose_name = _("API client")
@@ -38,6 +41,21 @@ class Client(AbstractApplication):
 
     def has_api_key(self, api_key: str) -> bool:
         return secrets.compare_digest(self.api_key_digest, api_key_digest(api_key))
+
+
+class UserIdentity(models.Model):
+    """A Django user's public id: who acted, in `updated_by` and the audit trail (a user's key is an
+    integer). Made the first time the user acts; a user who has acted is deactivated, not deleted."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="identity")
+    uuid = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
+
+    class Meta:
+        verbose_name = _("user's id")
+        verbose_name_plural = _("users' ids")
+
+    def __str__(self):
+        return str(self.uuid)
 
 
 class Event(models.Model):

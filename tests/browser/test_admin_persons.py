@@ -5,6 +5,7 @@ import pytest
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Permission
 
+from core.audit import user_id_of
 from core.models import Event
 from persons.models import AuthenticationMethodRequest, Person
 from tests.persons.factories import AuthenticationMethodRequestFactory, PersonFactory
@@ -68,7 +69,7 @@ def test_verifier_marks_a_person_not_verified_with_a_comment(staff_login, live_s
         "documents do not match",
     )
     assert Event.objects.filter(
-        entity_id=str(person.pk), property="verification_status", actor=f"user:{verifier.pk}"
+        entity_id=str(person.pk), property="verification_status", actor=user_id_of(verifier)
     ).exists()
     assert LogEntry.objects.filter(object_id=str(person.pk), user=verifier).exists()
 

@@ -5,6 +5,7 @@ code; a clerk sees no action and is refused one. Each step leaves a screenshot (
 import pytest
 from django.contrib.admin.models import LogEntry
 
+from core.audit import user_id_of
 from core.models import Event
 from persons.models import Person
 from tests.declarations.factories import DeclarationRequestFactory, EmployeeFactory
@@ -81,7 +82,7 @@ def test_a_verifier_works_through_the_start_page(
         "MANUAL",
         "passport checked at the desk",
     )
-    assert Event.objects.filter(entity_id=str(person.pk), property="verification_status", actor=f"user:{verifier.pk}")
+    assert Event.objects.filter(entity_id=str(person.pk), property="verification_status", actor=user_id_of(verifier))
     assert LogEntry.objects.filter(object_id=str(person.pk), user=verifier).exists()
     page.goto(f"{live_server.url}/admin/persons/person/{person.pk}/change/")
     trail = page.locator("ol.timeline").inner_text()
@@ -108,7 +109,7 @@ def test_a_verifier_works_through_the_start_page(
     page.wait_for_selector(".messagelist .success")
     assert "Resent the code: 1" in page.locator(".messagelist").inner_text()
     assert [sms["phone_number"] for sms in locmem.outbox] == [PHONE]
-    assert Event.objects.filter(entity_id=str(new.pk), property="otp_sent", actor=f"user:{verifier.pk}").exists()
+    assert Event.objects.filter(entity_id=str(new.pk), property="otp_sent", actor=user_id_of(verifier)).exists()
     screenshot("code-resent")
 
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from core import audit
 from core.admin import CappedCountPaginator, actor_names, request_admins, timeline_html, value_in_words
+from core.audit import user_id_of
 from core.errors import Conflict
 from core.housekeeping import NOT_STALE, request_expire_now
 from core.models import Event
@@ -101,7 +102,7 @@ def test_expire_now_action(client, caller):
     assert AuthenticationMethodRequest.objects.get(pk=stale.pk).status == "EXPIRED"
     assert AuthenticationMethodRequest.objects.get(pk=fresh.pk).status == "NEW"
     assert LogEntry.objects.get(object_id=str(stale.pk)).user == user
-    assert Event.objects.get(entity_id=str(stale.pk), new_value="EXPIRED").actor == f"user:{user.pk}"
+    assert Event.objects.get(entity_id=str(stale.pk), new_value="EXPIRED").actor == user_id_of(user)
 
 
 @pytest.mark.parametrize("action", ["expire_now", "resend_code"])
@@ -235,11 +236,13 @@ def test_values_in_words_mask_phones_and_never_dump_dicts():
 
 def test_actors_by_name(caller):
     user = User.objects.create_user("v", first_name="Olena", last_name="Koval")
-    names = actor_names({f"user:{user.pk}", f"client:{caller.client.client_id}", "system", "user:999"})
-    assert names[f"user:{user.pk}"] == "Olena Koval"
-    assert names[f"client:{caller.client.client_id}"].startswith("Test MIS")
-    assert names["system"] == "system"
-    assert names["user:999"] == "user:999"
+    unknown = "5b0a7c0e-0000-4000-8000-000000000999"
+    names = actor_names({user_id_of(user), str(caller.client.uuid), audit.SYSTEM, unknown, "user:999"})
+    assert names[user_id_of(user)] == "Olena Koval"
+    assert names[str(caller.client.uuid)].startswith("Test MIS")
+    assert names[audit.SYSTEM] == "system"
+    assert names[unknown] == unknown  # an id nobody has is shown as it is
+    assert names["user:999"] == "user:999"  # so is a value written before who acted was an id
 
 
 def test_a_persons_trail_shows_who_did_what_and_links_the_request(client, caller):
@@ -247,8 +250,8 @@ def test_a_persons_trail_shows_who_did_what_and_links_the_request(client, caller
     request = otp_request(caller)
     person = request.person
     changes = [
-        (request, "status", "NEW", "COMPLETED", f"client:{caller.client.client_id}"),
-        (person, "verification_status", "VERIFICATION_NEEDED", "VERIFIED", f"user:{user.pk}"),
+        (request, "status", "NEW", "COMPLETED", str(caller.client.uuid)),
+        (person, "verification_status", "VERIFICATION_NEEDED", "VERIFIED", user_id_of(user)),
     ]
     for entity, prop, old, new, actor in changes:
         audit.record(entity=entity, property=prop, old=old, new=new, actor=actor)
@@ -267,7 +270,7 @@ def test_timeline_of_nothing():
 def test_the_event_log_reads_in_words(admin_client, caller):
     user = User.objects.create_user("v2", first_name="Olena", last_name="Koval")
     request = otp_request(caller)
-    audit.record(entity=request, property="otp_sent", old=None, new="+38093*****85", actor=f"user:{user.pk}")
+    audit.record(entity=request, property="otp_sent", old=None, new="+38093*****85", actor=user_id_of(user))
     html = admin_client.get("/admin/core/event/").content.decode()
     assert "Olena Koval" in html and "code sent to" in html and "— → +38093*****85" in html
     assert f"{REQUESTS}{request.pk}/change/" in html

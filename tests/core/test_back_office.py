@@ -137,15 +137,19 @@ def issue(django_capture_on_commit_callbacks):
     return make
 
 
-def test_events_found_by_record_id_short_id_and_actor(admin_client, caller):
+def test_events_found_by_record_id_short_id_and_who_acted(admin_client, caller):
     request = otp_request(caller)
+    other = otp_request(caller)
     from core import audit
 
-    audit.record(entity=request, property="status", old=None, new="NEW", actor="user:42")
+    audit.record(entity=request, property="status", old=None, new="NEW", actor=str(caller.client.uuid))
+    audit.record(entity=other, property="status", old=None, new="NEW", actor=audit.SYSTEM)
     events = "/admin/core/event/"
-    for term in (str(request.pk), str(request.pk)[:8], "user:42"):
+    for term in (str(request.pk), str(request.pk)[:8], str(caller.client.uuid).upper()):
         page = admin_client.get(events, {"q": term}).content.decode()
-        assert str(request.pk) in page, term
+        assert str(request.pk) in page and str(other.pk) not in page, term
+    page = admin_client.get(events, {"q": audit.SYSTEM}).content.decode()
+    assert str(other.pk) in page and str(request.pk) not in page
 
 
 @pytest.mark.parametrize("term", ["Шевченко", "шевченко", "ШЕВЧЕНКО", "шевченко тарас", "Шевченко Тарас 09.03.1984"])

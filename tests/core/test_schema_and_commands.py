@@ -132,7 +132,8 @@ def test_create_client_prints_credentials_once():
     assert client.scope_list == ["otp:read", "otp:write"]
     assert client.has_api_key(data["api_key"])
     assert data["client_secret"] not in client.client_secret  # hashed by django-oauth-toolkit
-    assert set(data) == {"client_id", "client_secret", "api_key", "legal_entity_id"}
+    assert set(data) == {"client_id", "client_secret", "api_key", "legal_entity_id", "id"}
+    assert data["id"] == str(client.uuid)  # who acted, in updated_by and the audit trail
 
 
 def test_create_client_rejects_unknown_scope():

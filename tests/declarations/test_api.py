@@ -50,7 +50,7 @@ def test_create_with_otp_sends_the_code_and_tells_the_method(
     assert [m["phone_number"] for m in locmem.outbox] == ["+380931234585"]
     request = DeclarationRequest.objects.get(pk=data["id"])
     assert request.verification is not None and request.verification.status == Verification.Status.NEW
-    assert request.created_by == f"client:{caller.client.client_id}"
+    assert request.created_by == str(caller.client.uuid)
     assert events(request) == [("status", None, "NEW")]
 
 

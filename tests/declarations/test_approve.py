@@ -86,7 +86,7 @@ def test_otp_approve_is_201_with_the_approved_request(caller, doctor, create, dj
     assert data["status"] == "APPROVED"  # step 6
     assert data["status_reason"] == "doctor_confirmed"
     assert data["is_shareable"] is True
-    assert data["updated_by"] == f"client:{caller.client.client_id}"
+    assert data["updated_by"] == str(caller.client.uuid)
     request = DeclarationRequest.objects.get(pk=request_id)
     assert request.verification.status == "VERIFIED"  # step 3: the code is spent
     assert len(data["seed"]) == 64  # step 5
@@ -373,7 +373,7 @@ def test_step_4_overlimit_set_at_create_skips_the_check_and_is_audited(caller, d
     assert (overlimit.old_value, overlimit.new_value, overlimit.actor) == (
         False,
         True,
-        f"client:{caller.client.client_id}",
+        str(caller.client.uuid),
     )
     assert approve(caller, request_id).status_code == 201
 

@@ -5,6 +5,7 @@ import datetime
 import pytest
 from django.contrib.auth.models import User
 
+from core.audit import user_id_of
 from core.models import Event
 from declarations.models import Declaration
 from tests.declarations.conftest import error, invalid, sign
@@ -98,7 +99,7 @@ def test_terminate_ends_the_declaration_today(caller, doctor, status):
     today = datetime.datetime.now(datetime.UTC).date()
     assert (data["status"], data["reason"], data["end_date"]) == ("terminated", "manual_employee", today.isoformat())
     assert data["reason_description"] == "The patient moved to another city"
-    assert data["updated_by"] == f"client:{caller.client.client_id}"
+    assert data["updated_by"] == str(caller.client.uuid)
     events = {(e.property, e.old_value, e.new_value) for e in Event.objects.filter(entity_id=str(declaration.pk))}
     assert {
         ("status", status, "terminated"),
@@ -181,7 +182,7 @@ def test_the_back_office_terminates_through_the_service(client, doctor):
         "manual_employee",
         "Terminated in the back office",
     )
-    assert active.updated_by == f"user:{user.pk}"
+    assert active.updated_by == user_id_of(user)
     messages = [str(m) for m in response.context["messages"]]
     assert any("1" in m and "Declaration is not in status active or pending_verification" in m for m in messages)
 

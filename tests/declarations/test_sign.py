@@ -58,7 +58,7 @@ def test_sign_makes_an_active_declaration(caller, doctor, approved, pki, algorit
     assert declaration["declaration_request_id"] == data["id"]
     assert declaration["start_date"] == today.isoformat()
     assert declaration["end_date"] == add_years(today, 20).isoformat()
-    assert declaration["created_by"] == f"client:{caller.client.client_id}"
+    assert declaration["created_by"] == str(caller.client.uuid)
     request = DeclarationRequest.objects.get(pk=data["id"])
     assert request.status == "SIGNED"
     assert request.declaration.pk == request.declaration_id
@@ -75,7 +75,7 @@ def test_the_signed_document_is_stored_as_sent(caller, doctor, approved, pki):
 def test_sign_is_audited(caller, doctor, approved, pki):
     data = approved()
     sign(caller, data, pki.holder(doctor))
-    actor = f"client:{caller.client.client_id}"
+    actor = str(caller.client.uuid)
     request_events = {
         (e.property, e.old_value, e.new_value, e.actor) for e in Event.objects.filter(entity_id=data["id"])
     }

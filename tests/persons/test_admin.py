@@ -4,6 +4,7 @@ import pytest
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Group, User
 
+from core.audit import user_id_of
 from core.models import Event
 from persons.models import AuthenticationMethodRequest
 from tests.persons.factories import AuthenticationMethodFactory, AuthenticationMethodRequestFactory, PersonFactory
@@ -104,7 +105,7 @@ def test_mark_verified(client):
     person.refresh_from_db()
     assert (person.verification_status, person.verification_reason) == ("VERIFIED", "MANUAL")
     event = Event.objects.get(entity_id=str(person.id), property="verification_status")
-    assert event.actor == f"user:{user.pk}"
+    assert event.actor == user_id_of(user)
     assert LogEntry.objects.get(object_id=str(person.pk)).get_change_message() == "Marked VERIFIED"
 
 

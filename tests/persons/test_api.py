@@ -218,7 +218,7 @@ def test_patch_verification(caller, status):
     assert (event.old_value, event.new_value, event.actor) == (
         "VERIFICATION_NEEDED",
         status,
-        f"client:{caller.client.client_id}",
+        str(caller.client.uuid),
     )
 
 
@@ -528,7 +528,7 @@ def test_approve_insert_otp(caller, create, last_code, django_assert_max_num_que
         "",
     )
     amr = AuthenticationMethodRequest.objects.get(pk=request_id)
-    assert amr.updated_by == f"client:{caller.client.client_id}"
+    assert amr.updated_by == str(caller.client.uuid)
     assert amr.updated_at >= amr.created_at
     properties = set(Event.objects.values_list("entity_type", "property"))
     assert {

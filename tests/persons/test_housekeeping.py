@@ -3,6 +3,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from core import audit
 from core.models import Event
 from persons import housekeeping
 from persons.models import AuthenticationMethodRequest
@@ -25,7 +26,7 @@ def test_expire_only_new_requests_past_their_time(client_row):
     statuses = dict(AuthenticationMethodRequest.objects.values_list("id", "status"))
     assert statuses == {due.id: "EXPIRED", later.id: "NEW", done.id: "COMPLETED"}
     event = Event.objects.get(entity_id=str(due.id))
-    assert (event.property, event.old_value, event.new_value, event.actor) == ("status", "NEW", "EXPIRED", "system")
+    assert (event.property, event.old_value, event.new_value, event.actor) == ("status", "NEW", "EXPIRED", audit.SYSTEM)
     assert housekeeping.expire(now) == {}
 
 

@@ -3,6 +3,7 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
+from core.audit import user_id_of
 from core.models import Event
 from verifications.models import SmsMessage
 from verifications.services import verification_initialize
@@ -79,7 +80,7 @@ def test_resend_action_requeues_a_failed_sms_and_logs_it(
     sms.refresh_from_db()
     assert (sms.status, sms.provider_id) == (SmsMessage.Status.SENT, "msg-2")
     assert LogEntry.objects.filter(object_id=str(sms.pk), change_message="Resent").exists()
-    assert Event.objects.filter(entity_id=str(sms.pk), new_value="QUEUED", actor=f"user:{admin_user.pk}").exists()
+    assert Event.objects.filter(entity_id=str(sms.pk), new_value="QUEUED", actor=user_id_of(admin_user)).exists()
 
 
 def test_resend_of_a_sent_sms_is_refused_with_a_message(admin_client, issue):

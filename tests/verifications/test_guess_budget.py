@@ -13,6 +13,7 @@ from django.contrib.auth.models import Group, User
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from core.audit import user_id_of
 from core.groups import CLERKS, VERIFIERS
 from core.models import Event
 from tests.conftest import make_caller, verify_phone
@@ -146,7 +147,7 @@ def test_staff_lift_the_lock_and_it_is_audited(caller, client, django_capture_on
     assert "+38050*****67" in response.content.decode()
     assert FailedGuess.objects.filter(lifted_at__isnull=True).count() == 0
     events = Event.objects.filter(entity_type="verifications.failedguess", property="lifted_at")
-    assert events.count() == 3 and set(events.values_list("actor", flat=True)) == {f"user:{verifier.pk}"}
+    assert events.count() == 3 and set(events.values_list("actor", flat=True)) == {user_id_of(verifier)}
     locked.refresh_from_db()
     assert locked.status == "LOCKED"  # what was locked stays so; a new code may be sent at once
     assert send(caller, django_capture_on_commit_callbacks).status_code == 200

@@ -4,6 +4,7 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
+from core import audit
 from core.errors import NotFound, TooManyRequests
 from core.models import Event
 from tests.persons.factories import AuthenticationMethodRequestFactory
@@ -201,9 +202,9 @@ def test_initialize_and_complete_are_audited(issue, no_send_limits):
         .values_list("entity_id", "old_value", "new_value", "actor")
     )
     assert changes == [
-        (str(old.pk), None, "NEW", "system"),
-        (str(old.pk), "NEW", "INACTIVE", "system"),
-        (str(new.pk), None, "NEW", "system"),
+        (str(old.pk), None, "NEW", audit.SYSTEM),
+        (str(old.pk), "NEW", "INACTIVE", audit.SYSTEM),
+        (str(new.pk), None, "NEW", audit.SYSTEM),
         (str(new.pk), "NEW", "VERIFIED", "client:abc"),
     ]
 

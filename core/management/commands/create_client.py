@@ -38,6 +38,7 @@ class Command(BaseCommand):
                     "client_secret": new.client_secret,
                     "api_key": new.api_key,
                     "legal_entity_id": str(new.client.legal_entity_id),
+                    "id": str(new.client.uuid),
                 }
             )
         )

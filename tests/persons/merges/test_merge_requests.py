@@ -112,7 +112,7 @@ def test_create_with_otp_sends_the_code_to_the_master_person(
     assert sms_phones() == ["+380501112233"]
     merge_request = MergeRequest.objects.get(pk=data["id"])
     assert merge_request.legal_entity_id == caller.client.legal_entity_id
-    assert merge_request.created_by == f"client:{caller.client.client_id}"
+    assert merge_request.created_by == str(caller.client.uuid)
     assert events(merge_request) == [("status", None, "NEW")]
 
 
@@ -610,7 +610,7 @@ def test_reject(caller, offline_request):
     assert response.status_code == 200
     assert response.json()["data"]["status"] == "REJECTED"
     offline_request.refresh_from_db()
-    assert offline_request.updated_by == f"client:{caller.client.client_id}"
+    assert offline_request.updated_by == str(caller.client.uuid)
     assert events(offline_request)[-1] == ("status", "NEW", "REJECTED")
     assert Person.objects.get(pk=offline_request.merge_person_id).status == "active"
 
