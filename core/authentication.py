@@ -3,12 +3,21 @@ import hashlib
 from django.utils import timezone
 from django.utils.translation import gettext_noop as _
 from oauth2_provider.contrib.rest_framework import OAuth2Authentication
-from oauth2_provider.models import get_access_token_model
+from oauth2_provider.models import get_access_token_model, get_application_model
 from rest_framework import exceptions
+
+from core.hot_reads import Read, Table
 
 API_KEY_REQUIRED = _("API-KEY header required")
 INVALID_API_KEY = _("Invalid api key")
 INVALID_TOKEN = _("Invalid or expired access token")
+
+
+TOKEN_WITH_CLIENT = Read(
+    Table(get_access_token_model(), "t"),
+    Table(get_application_model(), "a"),
+    sql="FROM {t} t JOIN {a} a ON a.id = t.application_id WHERE t.token_checksum = %s",
+)
 
 
 def access_token_for(value: str):
@@ -17,11 +26,12 @@ def access_token_for(value: str):
     django-oauth-toolkit stores only the SHA-256 checksum of a token; this is the lookup its own
     validator makes, without parsing the whole request through oauthlib first.
     """
-    checksum = hashlib.sha256(value.encode()).hexdigest()
-    token = get_access_token_model().objects.select_related("application").filter(token_checksum=checksum).first()
-    if token is None or token.expires <= timezone.now():
+    found = TOKEN_WITH_CLIENT.one([hashlib.sha256(value.encode()).hexdigest()])
+    if found is None:
         return None
-    return token
+    token, client = found
+    token.application = client
+    return None if token.expires <= timezone.now() else token
 
 
 class ClientTokenAuthentication(OAuth2Authentication):

@@ -5,6 +5,7 @@ from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, 
 from django.db.models.functions import Coalesce
 
 from core.errors import NotFound
+from core.hot_reads import Read, Table
 from core.models import Client
 from declarations.models import Declaration, DeclarationRequest, Employee
 from persons.models import Person
@@ -24,27 +25,43 @@ def _count_of(queryset) -> Coalesce:
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
-# What counts against a doctor's limit: their current declarations (active, or signed and pending
-# verification) and their approved, unsigned requests. Signing moves a request from one to the other.
-COUNTED_DECLARATIONS = Declaration.CURRENT
-COUNTED_REQUESTS = DeclarationRequest.Status.APPROVED
+def counted_declarations(employee) -> QuerySet[Declaration]:
+    """What counts against a doctor's limit (`employee`: an id, or `OuterRef("pk")`): their current
+    declarations (active, or signed and pending verification) and, in `counted_requests`, their
+    approved, unsigned requests. Signing moves a request from one to the other."""
+    return Declaration.objects.filter(employee=employee, status__in=Declaration.CURRENT)
+
+
+def counted_requests(employee) -> QuerySet[DeclarationRequest]:
+    return DeclarationRequest.objects.filter(employee=employee, status=DeclarationRequest.Status.APPROVED)
 
 
 def employees_with_declaration_counts(queryset: QuerySet[Employee]) -> QuerySet[Employee]:
     """`declaration_count` on each employee, in one query (the back office's list)."""
+    doctor = OuterRef("pk")
     return queryset.annotate(
-        declaration_count=_count_of(
-            Declaration.objects.filter(employee=OuterRef("pk"), status__in=COUNTED_DECLARATIONS)
-        )
-        + _count_of(DeclarationRequest.objects.filter(employee=OuterRef("pk"), status=COUNTED_REQUESTS))
+        declaration_count=_count_of(counted_declarations(doctor)) + _count_of(counted_requests(doctor))
     )
 
 
 def employee_declaration_count(employee_id) -> int:
-    """One doctor's count, as `employees_with_declaration_counts` counts it (one rule: approve and the
-    back office)."""
-    doctor = employees_with_declaration_counts(Employee.objects.filter(pk=employee_id))
-    return doctor.values_list("declaration_count", flat=True).first() or 0
+    """One doctor's count (approve), by the rule the back office's list counts by: two plain counts
+    cost a third of the CPU of that list's annotation for one row."""
+    return counted_declarations(employee_id).count() + counted_requests(employee_id).count()
+
+
+_REQUEST, _PERSON, _DOCTOR = Table(DeclarationRequest, "r"), Table(Person, "p"), Table(Employee, "e")
+_REQUEST_WITH_PERSON_AND_DOCTOR = "FROM {r} r JOIN {p} p ON p.id = r.person_id JOIN {e} e ON e.id = r.employee_id"
+_LOCK_BY_ID = Read(
+    _REQUEST, _PERSON, _DOCTOR, sql=_REQUEST_WITH_PERSON_AND_DOCTOR + " WHERE r.id = %s", lock=("r", "p", "e")
+)
+_LOCK_BY_ID_IN_ENTITY = Read(
+    _REQUEST,
+    _PERSON,
+    _DOCTOR,
+    sql=_REQUEST_WITH_PERSON_AND_DOCTOR + " WHERE r.id = %s AND r.legal_entity_id = %s",
+    lock=("r", "p", "e"),
+)
 
 
 def declaration_request_lock(*, request_id, client: Client | None) -> tuple[Person, DeclarationRequest, Employee]:
@@ -52,13 +69,16 @@ def declaration_request_lock(*, request_id, client: Client | None) -> tuple[Pers
     that only finds the client's own legal entity's request (404 as `declaration_request_get`; another
     entity's rows are never locked). Approves of one doctor take turns, so each counts the doctor's
     declarations after the last one committed."""
-    requests = DeclarationRequest.objects.select_related("person", "employee").filter(pk=request_id)
-    if client is not None:
-        requests = requests.filter(legal_entity_id=client.legal_entity_id)
-    request = requests.select_for_update(of=("self", "person", "employee")).order_by().first()
-    if request is None:
+    request_id = _REQUEST.param("id", request_id)
+    if client is None:
+        found = _LOCK_BY_ID.one([request_id])
+    else:
+        found = _LOCK_BY_ID_IN_ENTITY.one([request_id, _REQUEST.param("legal_entity_id", client.legal_entity_id)])
+    if found is None:
         raise NotFound(NOT_FOUND)
-    return request.person, request, request.employee
+    request, person, doctor = found
+    request.person, request.employee = person, doctor
+    return person, request, doctor
 
 
 def active_employee(*, employee_id, legal_entity_id) -> Employee | None:

@@ -1,6 +1,7 @@
 """Reads of the persons app."""
 
 from core.errors import Conflict, NotFound, RequestMalformed, ValidationFailed
+from core.hot_reads import Read, Table
 from persons.models import AuthenticationMethod, Person
 
 Type = AuthenticationMethod.Type
@@ -38,11 +39,17 @@ def person_get(*, person_id) -> Person:
     return person
 
 
+_PERSON = Table(Person, "p")
+_LOCK_BY_ID = Read(_PERSON, sql="FROM {p} p WHERE p.id = %s", lock=("p",))
+_LOCK_BY_ID_IN_STATUS = Read(_PERSON, sql="FROM {p} p WHERE p.id = %s AND p.status = %s", lock=("p",))
+
+
 def person_lock(person_id, *, status: str | None = Person.Status.ACTIVE) -> Person | None:
     """The person's row, locked until the transaction ends; None when there is none (in `status`,
     unless that is None)."""
-    persons = Person.objects.select_for_update().filter(pk=person_id)
-    return (persons if status is None else persons.filter(status=status)).order_by().first()
+    person_id = _PERSON.param("id", person_id)
+    found = _LOCK_BY_ID.one([person_id]) if status is None else _LOCK_BY_ID_IN_STATUS.one([person_id, status])
+    return found[0] if found else None
 
 
 def persons_lock(person_ids) -> dict:

@@ -78,7 +78,7 @@ def assert_unchanged(request_id, before):
 
 def test_otp_approve_is_201_with_the_approved_request(caller, doctor, create, django_assert_max_num_queries):
     request_id, code = otp_request(create)
-    with django_assert_max_num_queries(21):
+    with django_assert_max_num_queries(22):
         response = approve(caller, request_id, {"verification_code": int(code)})
     assert response.status_code == 201
     data = response.json()["data"]
@@ -127,12 +127,12 @@ def test_offline_approve_after_the_upload(caller, create):
 
 def test_an_approve_without_a_code_checks_once_under_the_locks(caller, create, django_assert_max_num_queries):
     """No code to spend, so no unlocked checks first: the token, then one transaction (BEGIN; the request
-    locked with its person and doctor; the person's methods; the doctor's count; the chain's head moved,
-    its new seed returned; the request; its events; COMMIT)."""
+    locked with its person and doctor; the person's methods; the doctor's two counts, declarations and
+    approved requests; the chain's head moved, its new seed returned; the request; its events; COMMIT)."""
     request_id = new_request(create, "OFFLINE")
     upload(request_id)
     ChainHead.objects.get_or_create(id=ChainHead.ONLY)  # as migrations leave it (a flushed database has none)
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(10):
         assert approve(caller, request_id).status_code == 201
 
 
