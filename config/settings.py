@@ -14,7 +14,7 @@ from django.core.checks.security.base import (
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.utils import get_random_secret_key
 
-from core.scopes import SCOPES
+from core.oauth.scopes import SCOPES
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VERSION = "0.1.0"
@@ -146,8 +146,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
 # Django's slow hashers for people's passwords (the first one hashes them), and the fast keyed digest of
-# OAuth client secrets, long random strings (core.hashers; DOT's CLIENT_SECRET_HASHER below).
-PASSWORD_HASHERS = [*global_settings.PASSWORD_HASHERS, "core.hashers.ClientSecretHasher"]
+# OAuth client secrets, long random strings (core.oauth.hashers; DOT's CLIENT_SECRET_HASHER below).
+PASSWORD_HASHERS = [*global_settings.PASSWORD_HASHERS, "core.oauth.hashers.ClientSecretHasher"]
 # The admin login (django-axes): locked for a username from an address after this many failures,
 # for the cool-off (429); a success resets the count.
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
@@ -208,7 +208,7 @@ SECURE_HSTS_PRELOAD = not DEBUG
 
 # --- API --------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["core.authentication.ClientTokenAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["core.oauth.authentication.ClientTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["core.permissions.HasActionScope"],
     "DEFAULT_RENDERER_CLASSES": ["core.renderers.EnvelopeRenderer"],
     "DEFAULT_PARSER_CLASSES": ["core.parsers.SafeJSONParser"],
@@ -231,10 +231,11 @@ OAUTH2_PROVIDER_APPLICATION_MODEL = "core.Client"
 OAUTH2_PROVIDER = {
     "SCOPES": SCOPES,
     "DEFAULT_SCOPES": [],
-    "SCOPES_BACKEND_CLASS": "core.oauth.ClientScopes",
-    # client secrets: a fast keyed digest (core.hashers), and failed authentications throttled (core.oauth)
+    "SCOPES_BACKEND_CLASS": "core.oauth.provider.ClientScopes",
+    # client secrets: a fast keyed digest (core.oauth.hashers), and failed authentications throttled
+    # (core.oauth.provider)
     "CLIENT_SECRET_HASHER": "hmac_sha256",
-    "OAUTH2_VALIDATOR_CLASS": "core.oauth.ClientValidator",
+    "OAUTH2_VALIDATOR_CLASS": "core.oauth.provider.ClientValidator",
     "ACCESS_TOKEN_EXPIRE_SECONDS": env.int("ACCESS_TOKEN_EXPIRE_SECONDS", default=3600),
     "REFRESH_TOKEN_EXPIRE_SECONDS": env.int("REFRESH_TOKEN_EXPIRE_SECONDS", default=86400),
     "PKCE_REQUIRED": True,

@@ -4,7 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from oauth2_provider import views as oauth
 from rest_framework.permissions import AllowAny
 
-from core.oauth import OwnTokenIntrospectView
+from core.oauth.provider import OwnTokenIntrospectView
 from core.views import api_not_found, health, health_live, health_ready
 
 oauth_endpoints = [

@@ -45,8 +45,8 @@ from oauth2_provider.models import AccessToken, generate_client_secret
 from core import audit
 from core.errors import ApiError
 from core.models import Client
-from core.scopes import SCOPES
-from core.services import client_create, token_issue
+from core.oauth.scopes import SCOPES
+from core.oauth.services import client_create, token_issue
 
 DEMO_CLIENT_NAME = "Demo MIS"
 DEMO_ACTOR = "demo"

@@ -116,7 +116,7 @@ def expire(now) -> dict[str, int]:
 
 def cleanup(now) -> dict[str, int]:
     from core.idempotency import idempotency_keys_delete_old
-    from core.oauth import client_failures_delete_old
+    from core.oauth.provider import client_failures_delete_old
     from core.services import jobs_delete_old, task_results_delete_finished
 
     jobs = _in_batches(

@@ -124,7 +124,7 @@ class IdempotencyKey(models.Model):
 
 
 class ClientAuthFailure(models.Model):
-    """One failed client authentication at /oauth/ (core.oauth counts them per client id tried,
+    """One failed client authentication at /oauth/ (core.oauth.provider counts them per client id tried,
     whether or not a client has that id). Only a SHA-256 of the id is kept: any string may be tried."""
 
     client_key = models.CharField(max_length=64)

@@ -147,7 +147,7 @@ class SparseOutputSerializerExtension(OpenApiSerializerExtension):
 
 
 class ClientTokenAuthenticationScheme(OpenApiAuthenticationExtension):
-    target_class = "core.authentication.ClientTokenAuthentication"
+    target_class = "core.oauth.authentication.ClientTokenAuthentication"
     name = ["oauth2", "bearer", "ApiKey"]
 
     def get_security_requirement(self, auto_schema):

@@ -7,8 +7,8 @@ from django.urls import get_resolver
 from rest_framework.test import APIClient
 
 from core.models import Client
+from core.oauth.scopes import SCOPES
 from core.permissions import required_scopes
-from core.scopes import SCOPES
 
 pytestmark = pytest.mark.django_db
 

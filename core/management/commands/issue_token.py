@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand
 from core.errors import ApiError
 from core.management.errors import BadInput
 from core.models import Client
-from core.services import token_issue
+from core.oauth.services import token_issue
 
 
 class Command(BaseCommand):
