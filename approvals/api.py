@@ -13,7 +13,7 @@ from approvals.serializers import (
     ApprovalSerializer,
 )
 from core.api import JobSerializer, JobStateSerializer
-from core.audit import actor_of
+from core.audit.events import actor_of
 from core.documents import document_upload_urls
 from core.responses import EnvelopeResponse
 from core.schema import error_responses

@@ -42,7 +42,7 @@ from django.db import connection
 from django.utils import timezone
 from oauth2_provider.models import AccessToken, generate_client_secret
 
-from core import audit
+from core.audit import events as audit
 from core.errors import ApiError
 from core.models import Client
 from core.oauth.scopes import SCOPES

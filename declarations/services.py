@@ -24,7 +24,7 @@ from django.db.models.functions import SHA256, Concat, Now
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from core import audit
+from core.audit import events as audit
 from core.documents import documents_require
 from core.errors import Conflict, NotFound, RequestMalformed, ValidationFailed
 from core.masking import mask_phone

@@ -1,7 +1,7 @@
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.decorators import action
 
-from core.audit import actor_of
+from core.audit.events import actor_of
 from core.responses import EnvelopeResponse
 from core.schema import ErrorSerializer, error_responses
 from core.serializers import validated

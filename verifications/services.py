@@ -11,7 +11,7 @@ from django.db.models import F, Q
 from django.template.loader import select_template
 from django.utils import timezone
 
-from core import audit
+from core.audit import events as audit
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.masking import mask_phone
 from core.models import Client

@@ -1,7 +1,7 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
 
-from core.audit import actor_of
+from core.audit.events import actor_of
 from core.documents import document_upload_urls
 from core.responses import EnvelopeResponse
 from core.schema import error_responses

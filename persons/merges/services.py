@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from core import audit
+from core.audit import events as audit
 from core.discovery import app_modules
 from core.documents import documents_require
 from core.errors import Conflict, NotFound, ValidationFailed

@@ -1,6 +1,6 @@
 import pytest
 
-from core import audit
+from core.audit import events as audit
 from core.oauth.services import client_create
 
 pytestmark = pytest.mark.django_db(transaction=True)

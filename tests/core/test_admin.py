@@ -10,8 +10,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from core import audit
 from core.admin import CappedCountPaginator, actor_names, request_admins, timeline_html, value_in_words
+from core.audit import events as audit
 from core.errors import Conflict
 from core.housekeeping import NOT_STALE, request_expire_now
 from core.models import Event

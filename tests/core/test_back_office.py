@@ -139,7 +139,7 @@ def issue(django_capture_on_commit_callbacks):
 
 def test_events_found_by_record_id_short_id_and_actor(admin_client, caller):
     request = otp_request(caller)
-    from core import audit
+    from core.audit import events as audit
 
     audit.record(entity=request, property="status", old=None, new="NEW", actor="user:42")
     events = "/admin/core/event/"

@@ -7,7 +7,7 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 
 from approvals.selectors import approval_get
-from core import audit
+from core.audit import events as audit
 from core.errors import NotFound
 from core.models import Event
 from declarations.models import DeclarationRequest, Employee
