@@ -14,7 +14,7 @@ from approvals.serializers import (
 )
 from core.api import JobSerializer, JobStateSerializer
 from core.audit.events import actor_of
-from core.documents import document_upload_urls
+from core.documents.uploads import document_upload_urls
 from core.responses import EnvelopeResponse
 from core.schema import error_responses
 from core.serializers import validated

@@ -14,7 +14,7 @@ from django.utils import timezone
 from approvals.models import Approval
 from approvals.selectors import approval_get
 from core.audit import events as audit
-from core.documents import documents_require
+from core.documents.uploads import documents_require
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.masking import mask_phone
 from core.models import Client, Job

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from core import locks
 from core.audit import events as audit
-from core.documents import documents_require
+from core.documents.uploads import documents_require
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.masking import mask_phone
 from persons import rules

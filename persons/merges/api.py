@@ -2,7 +2,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
 
 from core.audit.events import actor_of
-from core.documents import document_upload_urls
+from core.documents.uploads import document_upload_urls
 from core.responses import EnvelopeResponse
 from core.schema import error_responses
 from core.serializers import VerificationCodeSerializer, validated

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from core.audit import events as audit
 from core.discovery import app_modules
-from core.documents import documents_require
+from core.documents.uploads import documents_require
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.models import Client
 from persons.merges.models import MergeRequest

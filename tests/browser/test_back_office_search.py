@@ -11,7 +11,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from PIL import Image
 
-from core.documents import storage_name
+from core.documents.uploads import storage_name
 from persons.models import Person
 from tests.persons.factories import AuthenticationMethodRequestFactory, PersonFactory
 from verifications.sms import locmem

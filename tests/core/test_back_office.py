@@ -17,7 +17,7 @@ from django.utils import timezone
 from PIL import Image
 
 from core.admin import CappedCountPaginator, last_digits, phone_ending_in, short_id_range, whole_phone
-from core.documents import storage_name
+from core.documents.uploads import storage_name
 from tests.core.test_admin import MERGES, PHONE, REQUESTS, otp_request, staff
 from tests.persons.factories import AuthenticationMethodRequestFactory, PersonFactory
 from verifications.sms import locmem

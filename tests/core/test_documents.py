@@ -8,7 +8,7 @@ from django.core import signing
 from django.core.files.storage import default_storage
 from PIL import Image
 
-from core.documents import documents_missing, documents_require, is_one_page_jpeg, storage_name
+from core.documents.uploads import documents_missing, documents_require, is_one_page_jpeg, storage_name
 from core.errors import Conflict
 from persons.models import AuthenticationMethodRequest
 from tests.core.samples import JPEG
@@ -26,7 +26,7 @@ def owner(caller):
 
 @pytest.fixture
 def urls(owner, rf):
-    from core.documents import document_upload_urls
+    from core.documents.uploads import document_upload_urls
 
     return document_upload_urls(owner=owner, types=["PASSPORT", "TAX_ID"], request=rf.get("/"))
 

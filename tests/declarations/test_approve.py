@@ -9,7 +9,7 @@ from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.utils import timezone
 
-from core.documents import storage_name
+from core.documents.uploads import storage_name
 from core.models import Event
 from declarations import services
 from declarations.models import ChainHead, Declaration, DeclarationRequest, Employee

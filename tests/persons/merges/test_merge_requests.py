@@ -9,7 +9,7 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from core.documents import storage_name
+from core.documents.uploads import storage_name
 from core.errors import ValidationFailed
 from core.models import Event
 from persons import housekeeping

@@ -21,6 +21,7 @@ from PIL import Image, UnidentifiedImageError
 
 from core.errors import ApiError, Conflict, NotFound, ValidationFailed
 
+# the signature's fixed name (this module's first path): a URL already given must still verify
 SALT = "core.documents.upload"
 JPEG_TYPE = "image/jpeg"
 NOT_A_JPEG = _("Document must be a JPEG image")
