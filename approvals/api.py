@@ -12,9 +12,9 @@ from approvals.serializers import (
     ApprovalFilterSerializer,
     ApprovalSerializer,
 )
-from core.api import JobSerializer, JobStateSerializer
 from core.audit.events import actor_of
 from core.documents.uploads import document_upload_urls
+from core.jobs.api import JobSerializer, JobStateSerializer
 from core.responses import EnvelopeResponse
 from core.schema import error_responses
 from core.serializers import validated

@@ -665,7 +665,7 @@ class RequestAdminMixin(LargeTableAdminMixin, CaseSearchMixin, AuditHistoryMixin
         description=_("Expire now (NEW requests past their expiry)"), permissions=["expire"], location=BOTH_PLACES
     )
     def expire_now(self, request, queryset):
-        from core.housekeeping import request_expire_now
+        from core.jobs.housekeeping import request_expire_now
 
         if too_many(self, request, queryset):
             return

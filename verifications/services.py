@@ -13,9 +13,9 @@ from django.utils import timezone
 
 from core.audit import events as audit
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from core.jobs.tasks import enqueue_on_commit
 from core.masking import mask_phone
 from core.models import Client
-from core.tasks import enqueue_on_commit
 from verifications import codes, limits
 from verifications.models import FailedGuess, Purpose, SmsMessage, Verification
 from verifications.sms import SmsDeliveryError, get_backend

@@ -12,8 +12,8 @@ from django_tasks_db.models import DBTaskResult, get_date_max
 
 from approvals import merging
 from approvals.models import Approval
+from core.jobs.services import job_create, job_finish
 from core.models import Event, Job
-from core.services import job_create, job_finish
 from declarations.models import Employee
 from tests.persons.factories import PersonFactory
 

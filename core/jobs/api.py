@@ -1,9 +1,9 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 
+from core.jobs.selectors import job_get_for_client
 from core.models import Job
 from core.responses import EnvelopeResponse
-from core.selectors import job_get_for_client
 from core.views import ClientViewSet
 
 
