@@ -13,8 +13,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from core import locks
 from core.audit import events as audit
+from core.db import locks
 from core.documents.uploads import documents_require
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.masking import mask_phone

@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from core import locks
+from core.db import locks
 from core.errors import TooManyRequests
 from verifications.models import FailedGuess, Verification
 
