@@ -13,9 +13,9 @@ from django.utils import timezone
 
 from approvals.models import Approval
 from approvals.selectors import approval_get
+from core.api.errors import Conflict, NotFound, ValidationFailed
 from core.audit import events as audit
 from core.documents.uploads import documents_require
-from core.errors import Conflict, NotFound, ValidationFailed
 from core.jobs.services import job_create
 from core.masking import mask_phone
 from core.models import Client, Job

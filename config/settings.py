@@ -209,18 +209,18 @@ SECURE_HSTS_PRELOAD = not DEBUG
 # --- API --------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["core.oauth.authentication.ClientTokenAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["core.permissions.HasActionScope"],
-    "DEFAULT_RENDERER_CLASSES": ["core.renderers.EnvelopeRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["core.parsers.SafeJSONParser"],
-    "DEFAULT_PAGINATION_CLASS": "core.pagination.PagePagination",
-    "DEFAULT_METADATA_CLASS": "core.metadata.AllowedMethodsMetadata",
-    "DEFAULT_SCHEMA_CLASS": "core.schema.EnvelopeAutoSchema",
-    "EXCEPTION_HANDLER": "core.errors.exception_handler",
+    "DEFAULT_PERMISSION_CLASSES": ["core.api.permissions.HasActionScope"],
+    "DEFAULT_RENDERER_CLASSES": ["core.api.renderers.EnvelopeRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["core.api.parsers.SafeJSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "core.api.pagination.PagePagination",
+    "DEFAULT_METADATA_CLASS": "core.api.metadata.AllowedMethodsMetadata",
+    "DEFAULT_SCHEMA_CLASS": "core.api.schema.EnvelopeAutoSchema",
+    "EXCEPTION_HANDLER": "core.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": None,
     "PAGE_SIZE": 50,
     "DEFAULT_VERSIONING_CLASS": None,
 }
-# `Idempotency-Key` (core.idempotency): how long a key's first answer is kept, and how long a request
+# `Idempotency-Key` (core.api.idempotency): how long a key's first answer is kept, and how long a request
 # may hold its key before a retry may take over (a process that died mid-request never finishes it).
 IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)
 IDEMPOTENCY_KEY_LEASE_SECONDS = env.int("IDEMPOTENCY_KEY_LEASE_SECONDS", default=120)
@@ -272,7 +272,7 @@ SPECTACULAR_SETTINGS = {
     "OAUTH2_TOKEN_URL": "/oauth/token/",
     "OAUTH2_AUTHORIZATION_URL": "/oauth/authorize/",
     "OAUTH2_SCOPES": SCOPES,
-    "POSTPROCESSING_HOOKS": ["core.schema.wrap_in_envelope"],
+    "POSTPROCESSING_HOOKS": ["core.api.schema.wrap_in_envelope"],
     "COMPONENT_SPLIT_REQUEST": True,
     # PATCH here means an action (approve, complete), never a partial update: keep required fields required.
     "COMPONENT_SPLIT_PATCH": False,

@@ -29,9 +29,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from oauth2_provider import admin as oauth_admin  # noqa: F401  (registers the API clients' admin first)
 
+from core.api.errors import ApiError
 from core.audit.events import actor_of
 from core.documents.uploads import storage_name
-from core.errors import ApiError
 from core.labels import translate_model_labels
 from core.masking import mask_phone, mask_phones_in
 from core.models import Client, Event, Job

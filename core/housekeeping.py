@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from django.conf import settings
 
-from core.idempotency import idempotency_keys_delete_old
+from core.api.idempotency import idempotency_keys_delete_old
 from core.jobs.housekeeping import progress
 from core.jobs.services import jobs_delete_old, task_results_delete_finished, task_results_requeue_stale
 from core.oauth.provider import client_failures_delete_old

@@ -53,7 +53,7 @@ class ApiHostMiddleware:
             try:
                 request.get_host()
             except DisallowedHost as error:
-                from core.views import bad_request
+                from core.api.views import bad_request
 
                 logging.getLogger("django.security.DisallowedHost").error("%s", error)
                 return bad_request(request, error)

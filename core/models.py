@@ -96,7 +96,7 @@ class Job(models.Model):
 
 
 class IdempotencyKey(models.Model):
-    """One client's `Idempotency-Key` and the first answer given for it (see core.idempotency).
+    """One client's `Idempotency-Key` and the first answer given for it (see core.api.idempotency).
 
     The key itself is never stored, only a SHA-256 of the client's id and the key; the request's
     fingerprint tells a retry (the same method, path and body) from a reuse of the key for another request.

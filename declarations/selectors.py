@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from core.errors import NotFound
+from core.api.errors import NotFound
 from core.models import Client
 from declarations.models import Declaration, DeclarationRequest, Employee
 from persons.models import Person

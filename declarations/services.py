@@ -24,9 +24,9 @@ from django.db.models.functions import SHA256, Concat, Now
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from core.api.errors import Conflict, NotFound, RequestMalformed, ValidationFailed
 from core.audit import events as audit
 from core.documents.uploads import documents_require
-from core.errors import Conflict, NotFound, RequestMalformed, ValidationFailed
 from core.masking import mask_phone
 from core.models import Client
 from declarations import signatures

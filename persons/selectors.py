@@ -1,6 +1,6 @@
 """Reads of the persons app."""
 
-from core.errors import Conflict, NotFound, RequestMalformed, ValidationFailed
+from core.api.errors import Conflict, NotFound, RequestMalformed, ValidationFailed
 from persons.models import AuthenticationMethod, Person
 
 Type = AuthenticationMethod.Type

@@ -11,8 +11,8 @@ from django.db.models import F, Q
 from django.template.loader import select_template
 from django.utils import timezone
 
+from core.api.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.audit import events as audit
-from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.jobs.tasks import enqueue_on_commit
 from core.masking import mask_phone
 from core.models import Client

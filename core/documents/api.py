@@ -9,10 +9,10 @@ from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
+from core.api.errors import ValidationFailed
+from core.api.responses import EnvelopeResponse
+from core.api.schema import ErrorSerializer, error_responses
 from core.documents.uploads import document_store
-from core.errors import ValidationFailed
-from core.responses import EnvelopeResponse
-from core.schema import ErrorSerializer, error_responses
 
 
 class DocumentUploadedSerializer(serializers.Serializer):

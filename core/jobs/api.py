@@ -1,10 +1,10 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 
+from core.api.responses import EnvelopeResponse
+from core.api.views import ClientViewSet
 from core.jobs.selectors import job_get_for_client
 from core.models import Job
-from core.responses import EnvelopeResponse
-from core.views import ClientViewSet
 
 
 class JobSerializer(serializers.ModelSerializer):

@@ -14,9 +14,9 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from core.api.errors import Conflict
 from core.audit.events import SYSTEM, event_for
 from core.discovery import app_modules
-from core.errors import Conflict
 from core.models import Event
 
 progress = logging.getLogger("housekeeping")

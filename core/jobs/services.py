@@ -11,8 +11,8 @@ from django.tasks import TaskResultStatus
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from core.api.errors import ApiError, error_body
 from core.audit import events as audit
-from core.errors import ApiError, error_body
 from core.models import Client, Job
 
 logger = logging.getLogger(__name__)

@@ -41,7 +41,7 @@ from oauth2_provider.views import IntrospectTokenView
 from oauthlib.common import Request as OauthlibRequest
 from oauthlib.oauth2 import OAuth2Error
 
-from core.errors import TooManyRequests
+from core.api.errors import TooManyRequests
 from core.models import ClientAuthFailure
 from core.oauth.hashers import ClientSecretHasher
 from core.oauth.scopes import SCOPES

@@ -11,8 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 from oauth2_provider.models import AccessToken, generate_client_secret, set_token_value
 
+from core.api.errors import ValidationFailed
 from core.audit import events as audit
-from core.errors import ValidationFailed
 from core.models import Client
 from core.oauth.scopes import SCOPES
 

@@ -11,8 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from core.admin import CappedCountPaginator, actor_names, request_admins, timeline_html, value_in_words
+from core.api.errors import Conflict
 from core.audit import events as audit
-from core.errors import Conflict
 from core.jobs.housekeeping import NOT_STALE, request_expire_now
 from core.models import Event
 from persons.merges.services import merge_request_create

@@ -106,7 +106,7 @@ def test_health_reports_pending_tasks_and_version(client, settings):
 def test_flatten_validation_gives_json_paths():
     from rest_framework.exceptions import ErrorDetail
 
-    from core.errors import _flatten_validation
+    from core.api.errors import _flatten_validation
 
     detail = {
         "phone_number": [ErrorDetail("Invalid phone", code="format")],

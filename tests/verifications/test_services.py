@@ -4,7 +4,7 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from core.errors import NotFound, TooManyRequests
+from core.api.errors import NotFound, TooManyRequests
 from core.models import Event
 from tests.persons.factories import AuthenticationMethodRequestFactory
 from verifications.models import Purpose, SmsMessage, Verification
