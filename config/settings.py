@@ -80,13 +80,13 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "core.metrics.MetricsMiddleware",  # first: answers /metrics, and times everything below it
-    "core.middleware.RequestIdMiddleware",
-    "core.middleware.ApiHostMiddleware",
+    "core.observability.metrics.MetricsMiddleware",  # first: answers /metrics, and times everything below it
+    "core.observability.request_id.RequestIdMiddleware",
+    "core.api.middleware.ApiHostMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "core.middleware.ApiLocaleMiddleware",  # Django's LocaleMiddleware, English by default on /api/
+    "core.api.middleware.ApiLocaleMiddleware",  # Django's LocaleMiddleware, English by default on /api/
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -94,7 +94,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",  # the admin login's lockout page (429)
     # last, so it sees a view's exception first: a lost database connection is a 503, not a 500
-    "core.db_unavailable.DatabaseUnavailableMiddleware",
+    "core.observability.db_unavailable.DatabaseUnavailableMiddleware",
     # /admin/: Kyiv time, a statement timeout for reads; after the one above, so a cancelled query (not a
     # lost connection) is its page
     "core.backoffice_middleware.BackOfficeMiddleware",
@@ -224,7 +224,7 @@ REST_FRAMEWORK = {
 # may hold its key before a retry may take over (a process that died mid-request never finishes it).
 IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)
 IDEMPOTENCY_KEY_LEASE_SECONDS = env.int("IDEMPOTENCY_KEY_LEASE_SECONDS", default=120)
-# The database unreachable: 503 with this Retry-After (core.db_unavailable).
+# The database unreachable: 503 with this Retry-After (core.observability.db_unavailable).
 DATABASE_UNAVAILABLE_RETRY_AFTER_SECONDS = env.int("DATABASE_UNAVAILABLE_RETRY_AFTER_SECONDS", default=5)
 
 OAUTH2_PROVIDER_APPLICATION_MODEL = "core.Client"
@@ -293,7 +293,7 @@ DB_WORKER_BACKOFF_MAX_SECONDS = env.float("DB_WORKER_BACKOFF_MAX_SECONDS", defau
 DB_WORKER_TASK_REQUEUES = env.int("DB_WORKER_TASK_REQUEUES", default=3)
 
 # --- Domain -----------------------------------------------------------------------------------
-# Development writes each SMS to a file; production must say how SMS reach patients (see core/checks.py).
+# Development writes each SMS to a file; production must say how SMS reach patients (see core/observability/checks.py).
 SMS_BACKEND = env.str("SMS_BACKEND", default="file" if DEBUG else "")
 if not SMS_BACKEND:
     raise ImproperlyConfigured(
@@ -358,7 +358,7 @@ if APPROVAL_RESEND_MODE not in ("async", "sync"):
 UPLOAD_URL_TTL_SECONDS = env.int("UPLOAD_URL_TTL_SECONDS", default=3600)
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
 
-# --- Metrics (core.metrics, docs/operations-metrics.md) ----------------------------------------
+# --- Metrics (core.observability.metrics, docs/operations-metrics.md) ----------------------------------------
 # Who may scrape /metrics besides loopback: addresses or networks, comma-separated (10.0.0.5,10.1.0.0/16).
 METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
 # The window of the series read from the database at scrape time (codes, SMS, their latency).
@@ -366,21 +366,21 @@ METRICS_WINDOW_SECONDS = env.int("METRICS_WINDOW_SECONDS", default=300)
 
 # --- Logging ----------------------------------------------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
-# text: one readable line per record; json: one JSON object per line (core.logformat), for a log shipper.
+# text: one readable line per record; json: one JSON object per line (core.observability.logformat), for a log shipper.
 LOG_FORMAT = env.str("LOG_FORMAT", default="text")
 if LOG_FORMAT not in ("text", "json"):
     raise ImproperlyConfigured("LOG_FORMAT must be text or json.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "core.middleware.RequestIdLogFilter"}},
+    "filters": {"request_id": {"()": "core.observability.request_id.RequestIdLogFilter"}},
     "formatters": {
         "plain": {
-            # the whole line, traceback included, with every phone number masked (core.masking)
-            "class": "core.masking.MaskingFormatter",
+            # the whole line, traceback included, with every phone number masked (core.observability.masking)
+            "class": "core.observability.masking.MaskingFormatter",
             "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s",
         },
-        "json": {"()": "core.logformat.JsonFormatter"},
+        "json": {"()": "core.observability.logformat.JsonFormatter"},
     },
     "handlers": {
         "console": {

@@ -33,8 +33,8 @@ from core.api.errors import ApiError
 from core.audit.events import actor_of
 from core.documents.uploads import storage_name
 from core.labels import translate_model_labels
-from core.masking import mask_phone, mask_phones_in
 from core.models import Client, Event, Job
+from core.observability.masking import mask_phone, mask_phones_in
 
 admin.site.site_header = _("eHealth back office")
 admin.site.site_title = _("eHealth back office")

@@ -27,8 +27,8 @@ from django.utils import timezone
 from core.api.errors import Conflict, NotFound, RequestMalformed, ValidationFailed
 from core.audit import events as audit
 from core.documents.uploads import documents_require
-from core.masking import mask_phone
 from core.models import Client
+from core.observability.masking import mask_phone
 from declarations import signatures
 from declarations.models import ChainHead, Declaration, DeclarationRequest, Employee
 from declarations.selectors import (

@@ -17,7 +17,7 @@ from core.api.errors import Conflict, NotFound, ValidationFailed
 from core.audit import events as audit
 from core.db import locks
 from core.documents.uploads import documents_require
-from core.masking import mask_phone
+from core.observability.masking import mask_phone
 from persons import rules
 from persons.models import AuthenticationMethod, AuthenticationMethodRequest, Person
 from persons.selectors import (

@@ -14,8 +14,8 @@ from django.utils import timezone
 from core.api.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.audit import events as audit
 from core.jobs.tasks import enqueue_on_commit
-from core.masking import mask_phone
 from core.models import Client
+from core.observability.masking import mask_phone
 from verifications import codes, limits
 from verifications.models import FailedGuess, Purpose, SmsMessage, Verification
 from verifications.sms import SmsDeliveryError, get_backend

@@ -144,7 +144,7 @@ def test_the_production_settings_name_the_fast_digest_for_client_secrets():
 
 
 def test_the_system_check_refuses_a_client_secret_hasher_that_is_not_listed(settings):
-    from core.checks import check_client_secret_hasher
+    from core.observability.checks import check_client_secret_hasher
 
     assert check_client_secret_hasher(None) == []
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
