@@ -97,7 +97,7 @@ MIDDLEWARE = [
     "core.observability.db_unavailable.DatabaseUnavailableMiddleware",
     # /admin/: Kyiv time, a statement timeout for reads; after the one above, so a cancelled query (not a
     # lost connection) is its page
-    "core.backoffice_middleware.BackOfficeMiddleware",
+    "core.backoffice.middleware.BackOfficeMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -156,7 +156,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("ADMIN_LOGIN_COOLOFF_MINUTES", def
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_HTTP_RESPONSE_CODE = 429
-AXES_CLIENT_IP_CALLABLE = "core.admin_login.client_ip"
+AXES_CLIENT_IP_CALLABLE = "core.backoffice.login.client_ip"
 AXES_VERBOSE = False  # no banner on every start
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -184,7 +184,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # Hashed, compressed names once `collectstatic` has written its manifest; before that (a fresh
     # checkout, DEBUG on or off) plain names, served by WhiteNoise straight from the apps' folders.
-    "staticfiles": {"BACKEND": "core.staticfiles.StaticFilesStorage"},
+    "staticfiles": {"BACKEND": "core.backoffice.staticfiles.StaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = DEBUG or not (STATIC_ROOT / "staticfiles.json").exists()
 if WHITENOISE_USE_FINDERS:  # STATIC_ROOT may not exist yet, and need not: say nothing about it

@@ -37,6 +37,6 @@ urlpatterns = [
 ]
 
 handler400 = "core.api.views.bad_request"
-handler403 = "core.backoffice_views.permission_denied"
+handler403 = "core.backoffice.views.permission_denied"
 handler404 = "core.api.views.page_not_found"
 handler500 = "core.api.views.server_error"

@@ -31,8 +31,8 @@ from oauth2_provider import admin as oauth_admin  # noqa: F401  (registers the A
 
 from core.api.errors import ApiError
 from core.audit.events import actor_of
+from core.backoffice.labels import translate_model_labels
 from core.documents.uploads import storage_name
-from core.labels import translate_model_labels
 from core.models import Client, Event, Job
 from core.observability.masking import mask_phone, mask_phones_in
 

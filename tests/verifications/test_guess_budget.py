@@ -13,7 +13,7 @@ from django.contrib.auth.models import Group, User
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from core.groups import CLERKS, VERIFIERS
+from core.backoffice.groups import CLERKS, VERIFIERS
 from core.models import Event
 from tests.conftest import make_caller, verify_phone
 from tests.parallel import in_parallel
