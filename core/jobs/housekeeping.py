@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from core.api.errors import Conflict
 from core.audit.events import SYSTEM, event_for
-from core.discovery import app_modules
+from core.management.discovery import app_modules
 from core.models import Event
 
 progress = logging.getLogger("housekeeping")

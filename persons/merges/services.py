@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from core.api.errors import Conflict, NotFound, ValidationFailed
 from core.audit import events as audit
-from core.discovery import app_modules
 from core.documents.uploads import documents_require
+from core.management.discovery import app_modules
 from core.models import Client
 from persons.merges.models import MergeRequest
 from persons.models import AuthenticationMethod, Person

@@ -164,6 +164,6 @@ def test_back_office_groups_see_approvals_and_jobs():
 
 
 def test_merge_approve_finds_the_approvals_plug_in():
-    from core.discovery import app_modules
+    from core.management.discovery import app_modules
 
     assert ("approvals", merging) in list(app_modules("merging"))
