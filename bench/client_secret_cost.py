@@ -4,7 +4,8 @@
 
 The production settings (DEBUG off, Django's PBKDF2 for passwords), on a throwaway SQLite file in
 /tmp. "PBKDF2" is a client whose secret is stored as before this hasher (Django's default hasher, as
-DOT used it); "digest" is one stored as now (core.oauth.hashers). CPU is this process's (time.process_time).
+DOT used it); "digest" is one stored as now (core.oauth.hashers). CPU is this process's
+(time.process_time).
 """
 
 import argparse
