@@ -12,13 +12,13 @@ from approvals.serializers import (
     ApprovalFilterSerializer,
     ApprovalSerializer,
 )
-from core.api import JobSerializer, JobStateSerializer
-from core.audit import actor_of
-from core.documents import document_upload_urls
-from core.responses import EnvelopeResponse
-from core.schema import error_responses
-from core.serializers import validated
-from core.views import ClientViewSet
+from core.api.responses import EnvelopeResponse
+from core.api.schema import error_responses
+from core.api.serializers import validated
+from core.api.views import ClientViewSet
+from core.audit.events import actor_of
+from core.documents.uploads import document_upload_urls
+from core.jobs.api import JobSerializer, JobStateSerializer
 
 SYNC = "sync"
 

@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from approvals.models import Approval
 from approvals.services import approval_create
+from core.api.errors import ApiError
 from core.demo import created, skipped
-from core.errors import ApiError
 from declarations.models import Employee
 from persons.demo import demo_person
 from persons.models import Person

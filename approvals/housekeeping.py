@@ -1,7 +1,7 @@
 """Expiry of approvals, run by `manage.py expire_requests`."""
 
 from approvals.models import Approval
-from core.housekeeping import expire_stale_requests
+from core.jobs.housekeeping import expire_stale_requests
 
 LABEL = "approvals expired"
 

@@ -3,7 +3,7 @@
 from django.db.models import QuerySet
 
 from approvals.models import Approval
-from core.errors import NotFound
+from core.api.errors import NotFound
 from core.models import Client
 from persons.selectors import person_get
 

@@ -4,7 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from approvals.models import Approval
-from core.serializers import OtpCodeField, StrictSerializer
+from core.api.serializers import OtpCodeField, StrictSerializer
 from persons.serializers import CurrentMethodOutSerializer
 
 SYSTEM = "eHealth/resources"

@@ -13,12 +13,12 @@ from django.utils import timezone
 
 from approvals.models import Approval
 from approvals.selectors import approval_get
-from core import audit
-from core.documents import documents_require
-from core.errors import Conflict, NotFound, ValidationFailed
-from core.masking import mask_phone
+from core.api.errors import Conflict, NotFound, ValidationFailed
+from core.audit import events as audit
+from core.documents.uploads import documents_require
+from core.jobs.services import job_create
 from core.models import Client, Job
-from core.services import job_create
+from core.observability.masking import mask_phone
 from declarations.models import Employee
 from persons.models import AuthenticationMethod, Person
 from persons.selectors import authentication_method_current, ensure_confirmation_still_valid, person_lock

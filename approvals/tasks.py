@@ -2,7 +2,7 @@ from django.tasks import task
 
 from approvals import services
 from approvals.serializers import ApprovalSerializer
-from core.services import job_run
+from core.jobs.services import job_run
 
 
 @task()

@@ -4,7 +4,8 @@
 
 The production settings (DEBUG off, Django's PBKDF2 for passwords), on a throwaway SQLite file in
 /tmp. "PBKDF2" is a client whose secret is stored as before this hasher (Django's default hasher, as
-DOT used it); "digest" is one stored as now (core.hashers). CPU is this process's (time.process_time).
+DOT used it); "digest" is one stored as now (core.oauth.hashers). CPU is this process's
+(time.process_time).
 """
 
 import argparse
@@ -39,9 +40,9 @@ from django.contrib.auth.hashers import check_password, get_hasher, make_passwor
 from django.core.management import call_command  # noqa: E402
 from django.test import Client as HttpClient  # noqa: E402
 
-from core.hashers import ClientSecretHasher  # noqa: E402
 from core.models import Client  # noqa: E402
-from core.services import client_create  # noqa: E402
+from core.oauth.hashers import ClientSecretHasher  # noqa: E402
+from core.oauth.services import client_create  # noqa: E402
 
 
 def cpu_ms(function, calls: int) -> tuple[float, float]:

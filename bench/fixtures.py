@@ -29,8 +29,8 @@ from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from core.models import Client  # noqa: E402
-from core.scopes import SCOPES  # noqa: E402
-from core.services import client_create, token_issue  # noqa: E402
+from core.oauth.scopes import SCOPES  # noqa: E402
+from core.oauth.services import client_create, token_issue  # noqa: E402
 from declarations.models import Declaration, Employee  # noqa: E402
 from declarations.services import (  # noqa: E402
     declaration_request_approve,

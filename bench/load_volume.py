@@ -24,7 +24,7 @@ django.setup()
 from django.db import connection  # noqa: E402
 
 from core.models import Client  # noqa: E402
-from core.services import client_create  # noqa: E402
+from core.oauth.services import client_create  # noqa: E402
 
 LAST_NAMES = ["Шевченко", "Коваленко", "Бондаренко", "Ткаченко", "Кравченко", "Олійник", "Шевчук", "Поліщук",
               "Бойко", "Ткачук", "Мельник", "Лисенко", "Марченко", "Савченко", "Руденко", "Мороз"]  # fmt: skip

@@ -47,8 +47,8 @@ from django.utils import timezone  # noqa: E402
 from pyinstrument import Profiler  # noqa: E402
 
 from core.models import Client as ApiClient  # noqa: E402
-from core.scopes import SCOPES  # noqa: E402
-from core.services import token_issue  # noqa: E402
+from core.oauth.scopes import SCOPES  # noqa: E402
+from core.oauth.services import token_issue  # noqa: E402
 from declarations.models import Declaration, Employee  # noqa: E402
 from declarations.services import declaration_request_create  # noqa: E402
 from persons.models import AuthenticationMethod, Person  # noqa: E402

@@ -62,7 +62,7 @@ from django.db import connection  # noqa: E402
 from django.db.models import Max, Min  # noqa: E402
 from django_tasks_db.models import DBTaskResult  # noqa: E402
 
-from core.services import client_create, token_issue  # noqa: E402
+from core.oauth.services import client_create, token_issue  # noqa: E402
 from verifications.models import FailedGuess, SmsMessage, Verification  # noqa: E402
 
 

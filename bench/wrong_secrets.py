@@ -92,7 +92,7 @@ def main() -> None:
     }
     manage(env, "migrate", "-v0")
     script = (
-        "import json; from core.services import client_create, token_issue; "
+        "import json; from core.oauth.services import client_create, token_issue; "
         "from tests.persons.factories import PersonFactory; "
         "c = client_create(name='Caller', scopes=['person:read']); "
         "others = [client_create(name=f'Target {i}', scopes=[]).client.client_id for i in range(5)]; "

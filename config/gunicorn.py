@@ -1,9 +1,9 @@
 """gunicorn's settings for the web processes: `gunicorn config.wsgi -c config/gunicorn.py --bind ...`.
 
-* Metrics (core.metrics): with PROMETHEUS_MULTIPROC_DIR set, every worker process writes its HTTP counts
-  to files in that folder, and a scrape answered by any one of them adds up all the files. The folder
-  belongs to this gunicorn instance alone; it is emptied when the instance starts (counts of an earlier
-  run would otherwise be added again), and a worker that exits is marked dead there.
+* Metrics (core.observability.metrics): with PROMETHEUS_MULTIPROC_DIR set, every worker process writes
+  its HTTP counts to files in that folder, and a scrape answered by any one of them adds up all the
+  files. The folder belongs to this gunicorn instance alone; it is emptied when the instance starts
+  (counts of an earlier run would otherwise be added again), and a worker that exits is marked dead there.
 * LOG_FORMAT=json: gunicorn's own lines (workers booting, timing out, being killed) as JSON too.
 """
 
@@ -35,7 +35,7 @@ if os.environ.get("LOG_FORMAT") == "json":
     logconfig_dict = {
         "version": 1,
         "disable_existing_loggers": False,
-        "formatters": {"json": {"()": "core.logformat.JsonFormatter"}},
+        "formatters": {"json": {"()": "core.observability.logformat.JsonFormatter"}},
         "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}},
         "loggers": {
             "gunicorn.error": {"handlers": ["console"], "level": "INFO", "propagate": False},

@@ -14,7 +14,7 @@ from django.core.checks.security.base import (
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.utils import get_random_secret_key
 
-from core.scopes import SCOPES
+from core.oauth.scopes import SCOPES
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VERSION = "0.1.0"
@@ -80,13 +80,13 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "core.metrics.MetricsMiddleware",  # first: answers /metrics, and times everything below it
-    "core.middleware.RequestIdMiddleware",
-    "core.middleware.ApiHostMiddleware",
+    "core.observability.metrics.MetricsMiddleware",  # first: answers /metrics, and times everything below it
+    "core.observability.request_id.RequestIdMiddleware",
+    "core.api.middleware.ApiHostMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "core.middleware.ApiLocaleMiddleware",  # Django's LocaleMiddleware, English by default on /api/
+    "core.api.middleware.ApiLocaleMiddleware",  # Django's LocaleMiddleware, English by default on /api/
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -94,10 +94,10 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",  # the admin login's lockout page (429)
     # last, so it sees a view's exception first: a lost database connection is a 503, not a 500
-    "core.db_unavailable.DatabaseUnavailableMiddleware",
+    "core.observability.db_unavailable.DatabaseUnavailableMiddleware",
     # /admin/: Kyiv time, a statement timeout for reads; after the one above, so a cancelled query (not a
     # lost connection) is its page
-    "core.backoffice_middleware.BackOfficeMiddleware",
+    "core.backoffice.middleware.BackOfficeMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -146,8 +146,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
 # Django's slow hashers for people's passwords (the first one hashes them), and the fast keyed digest of
-# OAuth client secrets, long random strings (core.hashers; DOT's CLIENT_SECRET_HASHER below).
-PASSWORD_HASHERS = [*global_settings.PASSWORD_HASHERS, "core.hashers.ClientSecretHasher"]
+# OAuth client secrets, long random strings (core.oauth.hashers; DOT's CLIENT_SECRET_HASHER below).
+PASSWORD_HASHERS = [*global_settings.PASSWORD_HASHERS, "core.oauth.hashers.ClientSecretHasher"]
 # The admin login (django-axes): locked for a username from an address after this many failures,
 # for the cool-off (429); a success resets the count.
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
@@ -156,7 +156,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("ADMIN_LOGIN_COOLOFF_MINUTES", def
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_HTTP_RESPONSE_CODE = 429
-AXES_CLIENT_IP_CALLABLE = "core.admin_login.client_ip"
+AXES_CLIENT_IP_CALLABLE = "core.backoffice.login.client_ip"
 AXES_VERBOSE = False  # no banner on every start
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -184,7 +184,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # Hashed, compressed names once `collectstatic` has written its manifest; before that (a fresh
     # checkout, DEBUG on or off) plain names, served by WhiteNoise straight from the apps' folders.
-    "staticfiles": {"BACKEND": "core.staticfiles.StaticFilesStorage"},
+    "staticfiles": {"BACKEND": "core.backoffice.staticfiles.StaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = DEBUG or not (STATIC_ROOT / "staticfiles.json").exists()
 if WHITENOISE_USE_FINDERS:  # STATIC_ROOT may not exist yet, and need not: say nothing about it
@@ -208,33 +208,34 @@ SECURE_HSTS_PRELOAD = not DEBUG
 
 # --- API --------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["core.authentication.ClientTokenAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["core.permissions.HasActionScope"],
-    "DEFAULT_RENDERER_CLASSES": ["core.renderers.EnvelopeRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["core.parsers.SafeJSONParser"],
-    "DEFAULT_PAGINATION_CLASS": "core.pagination.PagePagination",
-    "DEFAULT_METADATA_CLASS": "core.metadata.AllowedMethodsMetadata",
-    "DEFAULT_SCHEMA_CLASS": "core.schema.EnvelopeAutoSchema",
-    "EXCEPTION_HANDLER": "core.errors.exception_handler",
+    "DEFAULT_AUTHENTICATION_CLASSES": ["core.oauth.authentication.ClientTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["core.api.permissions.HasActionScope"],
+    "DEFAULT_RENDERER_CLASSES": ["core.api.renderers.EnvelopeRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["core.api.parsers.SafeJSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "core.api.pagination.PagePagination",
+    "DEFAULT_METADATA_CLASS": "core.api.metadata.AllowedMethodsMetadata",
+    "DEFAULT_SCHEMA_CLASS": "core.api.schema.EnvelopeAutoSchema",
+    "EXCEPTION_HANDLER": "core.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": None,
     "PAGE_SIZE": 50,
     "DEFAULT_VERSIONING_CLASS": None,
 }
-# `Idempotency-Key` (core.idempotency): how long a key's first answer is kept, and how long a request
+# `Idempotency-Key` (core.api.idempotency): how long a key's first answer is kept, and how long a request
 # may hold its key before a retry may take over (a process that died mid-request never finishes it).
 IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)
 IDEMPOTENCY_KEY_LEASE_SECONDS = env.int("IDEMPOTENCY_KEY_LEASE_SECONDS", default=120)
-# The database unreachable: 503 with this Retry-After (core.db_unavailable).
+# The database unreachable: 503 with this Retry-After (core.observability.db_unavailable).
 DATABASE_UNAVAILABLE_RETRY_AFTER_SECONDS = env.int("DATABASE_UNAVAILABLE_RETRY_AFTER_SECONDS", default=5)
 
 OAUTH2_PROVIDER_APPLICATION_MODEL = "core.Client"
 OAUTH2_PROVIDER = {
     "SCOPES": SCOPES,
     "DEFAULT_SCOPES": [],
-    "SCOPES_BACKEND_CLASS": "core.oauth.ClientScopes",
-    # client secrets: a fast keyed digest (core.hashers), and failed authentications throttled (core.oauth)
+    "SCOPES_BACKEND_CLASS": "core.oauth.provider.ClientScopes",
+    # client secrets: a fast keyed digest (core.oauth.hashers), and failed authentications throttled
+    # (core.oauth.provider)
     "CLIENT_SECRET_HASHER": "hmac_sha256",
-    "OAUTH2_VALIDATOR_CLASS": "core.oauth.ClientValidator",
+    "OAUTH2_VALIDATOR_CLASS": "core.oauth.provider.ClientValidator",
     "ACCESS_TOKEN_EXPIRE_SECONDS": env.int("ACCESS_TOKEN_EXPIRE_SECONDS", default=3600),
     "REFRESH_TOKEN_EXPIRE_SECONDS": env.int("REFRESH_TOKEN_EXPIRE_SECONDS", default=86400),
     "PKCE_REQUIRED": True,
@@ -271,7 +272,7 @@ SPECTACULAR_SETTINGS = {
     "OAUTH2_TOKEN_URL": "/oauth/token/",
     "OAUTH2_AUTHORIZATION_URL": "/oauth/authorize/",
     "OAUTH2_SCOPES": SCOPES,
-    "POSTPROCESSING_HOOKS": ["core.schema.wrap_in_envelope"],
+    "POSTPROCESSING_HOOKS": ["core.api.schema.wrap_in_envelope"],
     "COMPONENT_SPLIT_REQUEST": True,
     # PATCH here means an action (approve, complete), never a partial update: keep required fields required.
     "COMPONENT_SPLIT_PATCH": False,
@@ -292,7 +293,7 @@ DB_WORKER_BACKOFF_MAX_SECONDS = env.float("DB_WORKER_BACKOFF_MAX_SECONDS", defau
 DB_WORKER_TASK_REQUEUES = env.int("DB_WORKER_TASK_REQUEUES", default=3)
 
 # --- Domain -----------------------------------------------------------------------------------
-# Development writes each SMS to a file; production must say how SMS reach patients (see core/checks.py).
+# Development writes each SMS to a file; production must say how SMS reach patients (see core/observability/checks.py).
 SMS_BACKEND = env.str("SMS_BACKEND", default="file" if DEBUG else "")
 if not SMS_BACKEND:
     raise ImproperlyConfigured(
@@ -357,7 +358,7 @@ if APPROVAL_RESEND_MODE not in ("async", "sync"):
 UPLOAD_URL_TTL_SECONDS = env.int("UPLOAD_URL_TTL_SECONDS", default=3600)
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
 
-# --- Metrics (core.metrics, docs/operations-metrics.md) ----------------------------------------
+# --- Metrics (core.observability.metrics, docs/operations-metrics.md) ----------------------------------------
 # Who may scrape /metrics besides loopback: addresses or networks, comma-separated (10.0.0.5,10.1.0.0/16).
 METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
 # The window of the series read from the database at scrape time (codes, SMS, their latency).
@@ -365,21 +366,21 @@ METRICS_WINDOW_SECONDS = env.int("METRICS_WINDOW_SECONDS", default=300)
 
 # --- Logging ----------------------------------------------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
-# text: one readable line per record; json: one JSON object per line (core.logformat), for a log shipper.
+# text: one readable line per record; json: one JSON object per line (core.observability.logformat), for a log shipper.
 LOG_FORMAT = env.str("LOG_FORMAT", default="text")
 if LOG_FORMAT not in ("text", "json"):
     raise ImproperlyConfigured("LOG_FORMAT must be text or json.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "core.middleware.RequestIdLogFilter"}},
+    "filters": {"request_id": {"()": "core.observability.request_id.RequestIdLogFilter"}},
     "formatters": {
         "plain": {
-            # the whole line, traceback included, with every phone number masked (core.masking)
-            "class": "core.masking.MaskingFormatter",
+            # the whole line, traceback included, with every phone number masked (core.observability.masking)
+            "class": "core.observability.masking.MaskingFormatter",
             "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s",
         },
-        "json": {"()": "core.logformat.JsonFormatter"},
+        "json": {"()": "core.observability.logformat.JsonFormatter"},
     },
     "handlers": {
         "console": {

@@ -4,8 +4,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from oauth2_provider import views as oauth
 from rest_framework.permissions import AllowAny
 
-from core.oauth import OwnTokenIntrospectView
-from core.views import api_not_found, health, health_live, health_ready
+from core.api.views import api_not_found, health, health_live, health_ready
+from core.oauth.provider import OwnTokenIntrospectView
 
 oauth_endpoints = [
     path("authorize/", oauth.AuthorizationView.as_view(), name="authorize"),
@@ -36,7 +36,7 @@ urlpatterns = [
     re_path(r"^api/", api_not_found),
 ]
 
-handler400 = "core.views.bad_request"
-handler403 = "core.backoffice_views.permission_denied"
-handler404 = "core.views.page_not_found"
-handler500 = "core.views.server_error"
+handler400 = "core.api.views.bad_request"
+handler403 = "core.backoffice.views.permission_denied"
+handler404 = "core.api.views.page_not_found"
+handler500 = "core.api.views.server_error"

@@ -28,12 +28,12 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from oauth2_provider import admin as oauth_admin  # noqa: F401  (registers the API clients' admin first)
 
-from core.audit import SYSTEM, actor_of
-from core.documents import storage_name
-from core.errors import ApiError
-from core.labels import translate_model_labels
-from core.masking import mask_phone, mask_phones_in
+from core.api.errors import ApiError
+from core.audit.events import SYSTEM, actor_of
+from core.backoffice.labels import translate_model_labels
+from core.documents.uploads import storage_name
 from core.models import Client, Event, Job, UserIdentity
+from core.observability.masking import mask_phone, mask_phones_in
 
 admin.site.site_header = _("eHealth back office")
 admin.site.site_title = _("eHealth back office")
@@ -676,7 +676,7 @@ class RequestAdminMixin(LargeTableAdminMixin, CaseSearchMixin, AuditHistoryMixin
         description=_("Expire now (NEW requests past their expiry)"), permissions=["expire"], location=BOTH_PLACES
     )
     def expire_now(self, request, queryset):
-        from core.housekeeping import request_expire_now
+        from core.jobs.housekeeping import request_expire_now
 
         if too_many(self, request, queryset):
             return

@@ -7,7 +7,7 @@ class CoreConfig(AppConfig):
     verbose_name = _("Clients, jobs and audit")
 
     def ready(self):
-        from core import checks  # noqa: F401 (registers the deploy checks)
-        from core.masking import install_log_record_masking
+        from core.observability import checks  # noqa: F401 (registers the deploy checks)
+        from core.observability.masking import install_log_record_masking
 
         install_log_record_masking()  # every log record's message, whichever handler gets it

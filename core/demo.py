@@ -15,7 +15,7 @@ then, so a demo module must be idempotent:
   user made. A new demo request is made only while the person has no open request of the demo
   client's legal entity (NEW, or APPROVED for declarations): the services cancel those when a newer
   one comes, so making it then would undo the user's work. Create through the services, as the API
-  does. When a service refuses (`core.errors.ApiError`: a Conflict, a TooManyRequests), catch it,
+  does. When a service refuses (`core.api.errors.ApiError`: a Conflict, a TooManyRequests), catch it,
   call `skipped(context, "what", error)` and return what is there: the seed must never fail
   `make run`.
 - Send no code to a phone a walkthrough of docs/api.md uses: a code sent at start would make the
@@ -42,11 +42,11 @@ from django.db import connection
 from django.utils import timezone
 from oauth2_provider.models import AccessToken, generate_client_secret
 
-from core import audit
-from core.errors import ApiError
+from core.api.errors import ApiError
+from core.audit import events as audit
 from core.models import Client
-from core.scopes import SCOPES
-from core.services import client_create, token_issue
+from core.oauth.scopes import SCOPES
+from core.oauth.services import client_create, token_issue
 
 DEMO_CLIENT_NAME = "Demo MIS"
 DEMO_ACTOR = "demo"

@@ -114,7 +114,7 @@ class Job(models.Model):
 
 
 class IdempotencyKey(models.Model):
-    """One client's `Idempotency-Key` and the first answer given for it (see core.idempotency).
+    """One client's `Idempotency-Key` and the first answer given for it (see core.api.idempotency).
 
     The key itself is never stored, only a SHA-256 of the client's id and the key; the request's
     fingerprint tells a retry (the same method, path and body) from a reuse of the key for another request.
@@ -142,7 +142,7 @@ class IdempotencyKey(models.Model):
 
 
 class ClientAuthFailure(models.Model):
-    """One failed client authentication at /oauth/ (core.oauth counts them per client id tried,
+    """One failed client authentication at /oauth/ (core.oauth.provider counts them per client id tried,
     whether or not a client has that id). Only a SHA-256 of the id is kept: any string may be tried."""
 
     client_key = models.CharField(max_length=64)

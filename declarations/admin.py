@@ -19,8 +19,8 @@ from core.admin import (
     RequestAdminMixin,
     apply_service,
 )
-from core.audit import actor_of
-from core.masking import mask_phones_in
+from core.audit.events import actor_of
+from core.observability.masking import mask_phones_in
 from declarations.models import Declaration, DeclarationRequest, Employee
 from declarations.selectors import declaration_limit, employees_with_declaration_counts
 from declarations.services import (

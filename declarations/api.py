@@ -4,12 +4,12 @@ makes."""
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.decorators import action
 
-from core.audit import actor_of
-from core.documents import document_upload_urls
-from core.responses import EnvelopeResponse
-from core.schema import error_responses
-from core.serializers import validated
-from core.views import ClientViewSet
+from core.api.responses import EnvelopeResponse
+from core.api.schema import error_responses
+from core.api.serializers import validated
+from core.api.views import ClientViewSet
+from core.audit.events import actor_of
+from core.documents.uploads import document_upload_urls
 from declarations import services
 from declarations.selectors import declaration_get, declaration_list, declaration_request_get, declaration_request_list
 from declarations.serializers import (

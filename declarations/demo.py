@@ -4,8 +4,8 @@ one open request confirmed OFFLINE (no SMS)."""
 
 from datetime import date
 
+from core.api.errors import ApiError
 from core.demo import created, skipped
-from core.errors import ApiError
 from declarations.models import DeclarationRequest, Employee
 from declarations.services import declaration_request_create, employee_create, employee_update
 from persons.demo import demo_person

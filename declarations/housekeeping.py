@@ -2,7 +2,7 @@
 
 from django.utils import timezone
 
-from core.housekeeping import expire_stale_requests
+from core.jobs.housekeeping import expire_stale_requests
 from declarations.models import DeclarationRequest
 
 LABEL = "declaration requests expired"

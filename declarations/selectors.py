@@ -4,8 +4,8 @@ from django.conf import settings
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from core.errors import NotFound
-from core.hot_reads import Read, Table
+from core.api.errors import NotFound
+from core.db.hot_reads import Read, Table
 from core.models import Client
 from declarations.models import Declaration, DeclarationRequest, Employee
 from persons.models import Person

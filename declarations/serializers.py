@@ -4,7 +4,7 @@ masked phones."""
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.serializers import StrictSerializer
+from core.api.serializers import StrictSerializer
 from declarations.models import Declaration, DeclarationRequest
 from persons.serializers import CurrentMethodOutSerializer
 

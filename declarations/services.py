@@ -24,11 +24,11 @@ from django.db.models.functions import SHA256, Concat, Now
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from core import audit
-from core.documents import documents_require
-from core.errors import Conflict, NotFound, RequestMalformed, ValidationFailed
-from core.masking import mask_phone
+from core.api.errors import Conflict, NotFound, RequestMalformed, ValidationFailed
+from core.audit import events as audit
+from core.documents.uploads import documents_require
 from core.models import Client
+from core.observability.masking import mask_phone
 from declarations import signatures
 from declarations.models import ChainHead, Declaration, DeclarationRequest, Employee
 from declarations.selectors import (

@@ -28,7 +28,7 @@ from core.admin import (
     scans_html,
     value_in_words,
 )
-from core.masking import mask_phone
+from core.observability.masking import mask_phone
 from persons import rules
 from persons.models import AuthenticationMethod, AuthenticationMethodRequest, Person
 from persons.services import authentication_method_request_resend_otp, person_verify

@@ -3,12 +3,12 @@
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.decorators import action
 
-from core.audit import actor_of
-from core.documents import document_upload_urls
-from core.responses import EnvelopeResponse
-from core.schema import error_responses
-from core.serializers import validated
-from core.views import ClientViewSet
+from core.api.responses import EnvelopeResponse
+from core.api.schema import error_responses
+from core.api.serializers import validated
+from core.api.views import ClientViewSet
+from core.audit.events import actor_of
+from core.documents.uploads import document_upload_urls
 from persons import services
 from persons.models import AuthenticationMethod
 from persons.selectors import authentication_method_request_get, person_get, persons_search

@@ -9,8 +9,8 @@ from datetime import date
 
 from django.utils import timezone
 
+from core.api.errors import ApiError
 from core.demo import created, skipped
-from core.errors import ApiError
 from persons.models import AuthenticationMethod, AuthenticationMethodRequest, Person
 from persons.services import authentication_method_request_create, person_create
 

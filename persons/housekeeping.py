@@ -2,7 +2,7 @@
 
 from django.utils import timezone
 
-from core.housekeeping import expire_stale_requests
+from core.jobs.housekeeping import expire_stale_requests
 from persons.models import AuthenticationMethodRequest, MergeRequest
 
 # what `expire_requests` prints for each model, and its progress lines' label

@@ -1,7 +1,7 @@
 """Reads of the persons app."""
 
-from core.errors import Conflict, NotFound, RequestMalformed, ValidationFailed
-from core.hot_reads import Read, Table
+from core.api.errors import Conflict, NotFound, RequestMalformed, ValidationFailed
+from core.db.hot_reads import Read, Table
 from persons.models import AuthenticationMethod, Person
 
 Type = AuthenticationMethod.Type

@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from core.serializers import (
+from core.api.serializers import (
     MaskedPhoneField,
     OtpCodeField,
     PhoneNumberField,

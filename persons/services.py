@@ -13,10 +13,11 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from core import audit, locks
-from core.documents import documents_require
-from core.errors import Conflict, NotFound, ValidationFailed
-from core.masking import mask_phone
+from core.api.errors import Conflict, NotFound, ValidationFailed
+from core.audit import events as audit
+from core.db import locks
+from core.documents.uploads import documents_require
+from core.observability.masking import mask_phone
 from persons import rules
 from persons.models import AuthenticationMethod, AuthenticationMethodRequest, Person
 from persons.selectors import (

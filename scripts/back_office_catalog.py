@@ -1,7 +1,7 @@
 # ruff: noqa: E501, S108
 """Fill the Ukrainian catalog with the back office's translations after `manage.py makemessages -l uk`:
-the model labels core/labels.py makes translatable are not in the sources, so makemessages marks them
-obsolete; this puts them back (and overrides msgmerge's fuzzy guesses for them). Needs polib
+the model labels core/backoffice/labels.py makes translatable are not in the sources, so makemessages
+marks them obsolete; this puts them back (and overrides msgmerge's fuzzy guesses for them). Needs polib
 (`pip install --target /tmp/polib polib`). Then `msgfmt -o locale/uk/LC_MESSAGES/django.mo ...po`."""
 
 import os

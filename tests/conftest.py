@@ -6,8 +6,8 @@ import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
-from core.scopes import SCOPES
-from core.services import client_create, token_issue
+from core.oauth.scopes import SCOPES
+from core.oauth.services import client_create, token_issue
 
 
 @dataclass

@@ -13,8 +13,8 @@ from core.admin import (
     apply_service,
     confirm_bulk,
 )
-from core.audit import actor_of
-from core.masking import mask_phone
+from core.audit.events import actor_of
+from core.observability.masking import mask_phone
 from verifications.models import FailedGuess, SmsMessage, Verification
 from verifications.services import phone_guess_lock_lift, sms_resend
 

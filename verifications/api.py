@@ -1,11 +1,11 @@
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.decorators import action
 
-from core.audit import actor_of
-from core.responses import EnvelopeResponse
-from core.schema import ErrorSerializer, error_responses
-from core.serializers import validated
-from core.views import ClientViewSet
+from core.api.responses import EnvelopeResponse
+from core.api.schema import ErrorSerializer, error_responses
+from core.api.serializers import validated
+from core.api.views import ClientViewSet
+from core.audit.events import actor_of
 from verifications import selectors, services
 from verifications.serializers import (
     VerificationCompleteSerializer,

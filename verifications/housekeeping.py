@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from django.conf import settings
 
-from core.housekeeping import progress
+from core.jobs.housekeeping import progress
 from verifications import services
 
 BATCH_SIZE = 1000

@@ -20,8 +20,8 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from core import locks
-from core.errors import TooManyRequests
+from core.api.errors import TooManyRequests
+from core.db import locks
 from verifications.models import FailedGuess, Verification
 
 WINDOW_EXCEEDED = "Too many verification codes were requested for this phone number"

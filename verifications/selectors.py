@@ -3,7 +3,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from core.errors import NotFound
+from core.api.errors import NotFound
 from verifications.models import Purpose, Verification
 from verifications.services import NOT_FOUND
 

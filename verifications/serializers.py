@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from core.serializers import OtpCodeField, PhoneNumberField, StrictSerializer
+from core.api.serializers import OtpCodeField, PhoneNumberField, StrictSerializer
 from verifications.models import Verification
 
 

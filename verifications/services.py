@@ -11,11 +11,11 @@ from django.db.models import F, Q
 from django.template.loader import select_template
 from django.utils import timezone
 
-from core import audit
-from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from core.masking import mask_phone
+from core.api.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from core.audit import events as audit
+from core.jobs.tasks import enqueue_on_commit
 from core.models import Client
-from core.tasks import enqueue_on_commit
+from core.observability.masking import mask_phone
 from verifications import codes, limits
 from verifications.models import FailedGuess, Purpose, SmsMessage, Verification
 from verifications.sms import SmsDeliveryError, get_backend

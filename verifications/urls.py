@@ -1,7 +1,7 @@
 from django.urls import register_converter
 from rest_framework.routers import SimpleRouter
 
-from core.serializers import PhoneNumberConverter
+from core.api.serializers import PhoneNumberConverter
 from verifications.api import VerificationViewSet
 
 register_converter(PhoneNumberConverter, "phone")

@@ -2,7 +2,7 @@
 
 from django.db import migrations
 
-from core import groups
+from core.backoffice import groups
 
 VIEW = [("approvals", "view_approval"), ("core", "view_job")]
 VERIFY = [("approvals", "change_approval")]

@@ -2,7 +2,7 @@
 
 from django.db import migrations
 
-from core import groups
+from core.backoffice import groups
 
 VIEW = [("declarations", name) for name in ("view_employee", "view_declaration", "view_declarationrequest")]
 VERIFY = [("declarations", "change_declarationrequest")]

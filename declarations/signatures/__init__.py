@@ -13,7 +13,7 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_noop as _
 
-from core.errors import ApiError
+from core.api.errors import ApiError
 
 BACKENDS = {
     "cms": "declarations.signatures.cms.CmsBackend",

@@ -1,12 +1,12 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
 
-from core.audit import actor_of
-from core.documents import document_upload_urls
-from core.responses import EnvelopeResponse
-from core.schema import error_responses
-from core.serializers import VerificationCodeSerializer, validated
-from core.views import ClientViewSet
+from core.api.responses import EnvelopeResponse
+from core.api.schema import error_responses
+from core.api.serializers import VerificationCodeSerializer, validated
+from core.api.views import ClientViewSet
+from core.audit.events import actor_of
+from core.documents.uploads import document_upload_urls
 from persons.merges.selectors import merge_request_get, merge_request_list
 from persons.merges.serializers import (
     EmptyBodySerializer,

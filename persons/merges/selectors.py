@@ -2,7 +2,7 @@
 
 from django.db.models import QuerySet
 
-from core.errors import NotFound
+from core.api.errors import NotFound
 from core.models import Client
 from persons.merges.models import MergeRequest
 

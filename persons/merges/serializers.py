@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from core.serializers import StrictSerializer
+from core.api.serializers import StrictSerializer
 from persons.merges.models import MergeRequest
 from persons.serializers import CurrentMethodOutSerializer
 

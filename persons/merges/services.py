@@ -7,10 +7,10 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from core import audit
-from core.discovery import app_modules
-from core.documents import documents_require
-from core.errors import Conflict, NotFound, ValidationFailed
+from core.api.errors import Conflict, NotFound, ValidationFailed
+from core.audit import events as audit
+from core.documents.uploads import documents_require
+from core.management.discovery import app_modules
 from core.models import Client
 from persons.merges.models import MergeRequest
 from persons.models import AuthenticationMethod, Person

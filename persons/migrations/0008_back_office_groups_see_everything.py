@@ -4,7 +4,7 @@ are `change_<request>`) and resend a failed SMS."""
 
 from django.db import migrations
 
-from core import groups
+from core.backoffice import groups
 
 # added to what 0003 granted (persons, their methods and authentication-method requests, events)
 CLERKS = [

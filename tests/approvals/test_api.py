@@ -9,7 +9,7 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from approvals.models import Approval
-from core.documents import storage_name
+from core.documents.uploads import storage_name
 from core.models import Event
 from tests.declarations.factories import EmployeeFactory
 from tests.persons.factories import PersonFactory

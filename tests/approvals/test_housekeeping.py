@@ -12,8 +12,8 @@ from django_tasks_db.models import DBTaskResult, get_date_max
 
 from approvals import merging
 from approvals.models import Approval
+from core.jobs.services import job_create, job_finish
 from core.models import Event, Job
-from core.services import job_create, job_finish
 from declarations.models import Employee
 from tests.persons.factories import PersonFactory
 
@@ -164,6 +164,6 @@ def test_back_office_groups_see_approvals_and_jobs():
 
 
 def test_merge_approve_finds_the_approvals_plug_in():
-    from core.discovery import app_modules
+    from core.management.discovery import app_modules
 
     assert ("approvals", merging) in list(app_modules("merging"))

@@ -1,7 +1,7 @@
 import pytest
 
-from core import audit
-from core.services import client_create
+from core.audit import events as audit
+from core.oauth.services import client_create
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

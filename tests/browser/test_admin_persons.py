@@ -5,7 +5,7 @@ import pytest
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Permission
 
-from core.audit import user_id_of
+from core.audit.events import user_id_of
 from core.models import Event
 from persons.models import AuthenticationMethodRequest, Person
 from tests.persons.factories import AuthenticationMethodRequestFactory, PersonFactory

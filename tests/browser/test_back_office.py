@@ -5,7 +5,7 @@ code; a clerk sees no action and is refused one. Each step leaves a screenshot (
 import pytest
 from django.contrib.admin.models import LogEntry
 
-from core.audit import user_id_of
+from core.audit.events import user_id_of
 from core.models import Event
 from persons.models import Person
 from tests.declarations.factories import DeclarationRequestFactory, EmployeeFactory

@@ -11,7 +11,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from PIL import Image
 
-from core.documents import storage_name
+from core.documents.uploads import storage_name
 from persons.models import Person
 from tests.persons.factories import AuthenticationMethodRequestFactory, PersonFactory
 from verifications.sms import locmem
@@ -174,6 +174,7 @@ def test_the_language_switch_and_no_english_on_ukrainian_pages(
     screenshot("request-with-scan")
     page.click("#language-switch button[value=en]")
     page.wait_for_selector("html[lang=en]")
+    page.wait_for_load_state()  # the new page's <html> comes before its body
     assert "Confirmation" in page.locator("body").inner_text()
     default_storage.delete(storage_name(owner=scanned, type="PASSPORT"))
 

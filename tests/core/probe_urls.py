@@ -5,9 +5,9 @@ from rest_framework import generics, serializers
 from rest_framework.decorators import api_view
 from rest_framework.response import Response
 
-from core import errors
+from core.api import errors
+from core.api.serializers import OtpCodeField, PhoneNumberField, StrictSerializer
 from core.models import Event
-from core.serializers import OtpCodeField, PhoneNumberField, StrictSerializer
 
 
 class EchoSerializer(StrictSerializer):
@@ -92,6 +92,6 @@ urlpatterns = [
     path("api/probe/fail/<str:kind>", fail),
     path("", include("config.urls")),
 ]
-handler400 = "core.views.bad_request"
-handler404 = "core.views.page_not_found"
-handler500 = "core.views.server_error"
+handler400 = "core.api.views.bad_request"
+handler404 = "core.api.views.page_not_found"
+handler500 = "core.api.views.server_error"

@@ -6,8 +6,8 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
-from core import audit
-from core.audit import user_id_of
+from core.audit import events as audit
+from core.audit.events import user_id_of
 from core.models import UserIdentity
 
 

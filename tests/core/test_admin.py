@@ -10,11 +10,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from core import audit
 from core.admin import CappedCountPaginator, actor_names, request_admins, timeline_html, value_in_words
-from core.audit import user_id_of
-from core.errors import Conflict
-from core.housekeeping import NOT_STALE, request_expire_now
+from core.api.errors import Conflict
+from core.audit import events as audit
+from core.audit.events import user_id_of
+from core.jobs.housekeeping import NOT_STALE, request_expire_now
 from core.models import Event
 from persons.merges.services import merge_request_create
 from persons.models import AuthenticationMethodRequest, MergeRequest

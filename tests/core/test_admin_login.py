@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client as HttpClient
 
-from core.admin_login import client_ip
+from core.backoffice.login import client_ip
 
 pytestmark = pytest.mark.django_db
 

@@ -89,7 +89,7 @@ def test_missing_scope_is_403_with_exact_message(caller_factory):
 
 
 def test_client_credentials_grant_gives_only_allowed_scopes(db):
-    from core.services import client_create
+    from core.oauth.services import client_create
 
     new = client_create(name="MIS", scopes=["otp:read"])
     # the secret is hashed by django-oauth-toolkit; only the clear value printed once can authenticate
@@ -133,7 +133,7 @@ def test_authorization_code_with_pkce_through_the_admin_login(client, django_use
     import secrets
     from urllib.parse import parse_qs, urlparse
 
-    from core.services import client_create
+    from core.oauth.services import client_create
 
     new = client_create(name="MIS", scopes=["otp:read"], redirect_uris="https://mis.example.org/callback")
     user = django_user_model.objects.create_user("doctor", password="pw")

@@ -17,7 +17,7 @@ from django.utils import timezone
 from PIL import Image
 
 from core.admin import CappedCountPaginator, last_digits, phone_ending_in, short_id_range, whole_phone
-from core.documents import storage_name
+from core.documents.uploads import storage_name
 from tests.core.test_admin import MERGES, PHONE, REQUESTS, otp_request, staff
 from tests.persons.factories import AuthenticationMethodRequestFactory, PersonFactory
 from verifications.sms import locmem
@@ -140,7 +140,7 @@ def issue(django_capture_on_commit_callbacks):
 def test_events_found_by_record_id_short_id_and_who_acted(admin_client, caller):
     request = otp_request(caller)
     other = otp_request(caller)
-    from core import audit
+    from core.audit import events as audit
 
     audit.record(entity=request, property="status", old=None, new="NEW", actor=str(caller.client.uuid))
     audit.record(entity=other, property="status", old=None, new="NEW", actor=audit.SYSTEM)
@@ -462,13 +462,13 @@ def test_create_staff_refuses_a_weak_or_missing_password(monkeypatch):
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="statement_timeout is PostgreSQL's")
 def test_a_slow_admin_query_is_cancelled_with_a_friendly_page(admin_client, settings, monkeypatch):
     settings.ADMIN_STATEMENT_TIMEOUT_MS = 100
-    from core import backoffice
+    from core.backoffice import start
 
     def slow(request, site=None):
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_sleep(2)")
 
-    monkeypatch.setattr(backoffice, "start_page", slow)
+    monkeypatch.setattr(start, "start_page", slow)
     response = admin_client.get("/admin/")
     assert response.status_code == 503
     assert "This page took too long" in response.content.decode()
@@ -479,7 +479,7 @@ def test_a_slow_admin_query_is_cancelled_with_a_friendly_page(admin_client, sett
 def test_admin_reads_run_under_the_timeout(admin_client, settings, monkeypatch):
     settings.ADMIN_STATEMENT_TIMEOUT_MS = 1234
     seen = []
-    from core import backoffice
+    from core.backoffice import start
 
     def spy(request, site=None):
         with connection.cursor() as cursor:
@@ -487,7 +487,7 @@ def test_admin_reads_run_under_the_timeout(admin_client, settings, monkeypatch):
             seen.append(cursor.fetchone()[0])
         return {"attention": [], "charts": [], "chart_days": 14}
 
-    monkeypatch.setattr(backoffice, "start_page", spy)
+    monkeypatch.setattr(start, "start_page", spy)
     assert admin_client.get("/admin/").status_code == 200
     assert seen == ["1234ms"]
 
@@ -495,7 +495,7 @@ def test_admin_reads_run_under_the_timeout(admin_client, settings, monkeypatch):
 def test_every_model_label_has_a_ukrainian_translation():
     from django.utils import translation
 
-    from core.labels import untranslated_labels
+    from core.backoffice.labels import untranslated_labels
 
     with translation.override("en"):
         labels = sorted({label for label in untranslated_labels() if label.lower() not in ("id", "seed")})

@@ -50,7 +50,7 @@ def test_a_surrogate_pair_is_an_ordinary_character(caller):
 
 
 def test_renderer_never_crashes_on_a_lone_surrogate():
-    from core.renderers import EnvelopeRenderer
+    from core.api.renderers import EnvelopeRenderer
 
     assert EnvelopeRenderer().render({"a": "\ud800"}) == b'{"a":"\\ud800"}'
 

@@ -7,8 +7,8 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 
 from approvals.selectors import approval_get
-from core import audit
-from core.errors import NotFound
+from core.api.errors import NotFound
+from core.audit import events as audit
 from core.models import Event
 from declarations.models import DeclarationRequest, Employee
 from declarations.selectors import declaration_request_get, declaration_request_lock

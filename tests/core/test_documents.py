@@ -8,8 +8,8 @@ from django.core import signing
 from django.core.files.storage import default_storage
 from PIL import Image
 
-from core.documents import documents_missing, documents_require, is_one_page_jpeg, storage_name
-from core.errors import Conflict
+from core.api.errors import Conflict
+from core.documents.uploads import documents_missing, documents_require, is_one_page_jpeg, storage_name
 from persons.models import AuthenticationMethodRequest
 from tests.core.samples import JPEG
 from tests.persons.factories import AuthenticationMethodRequestFactory
@@ -26,7 +26,7 @@ def owner(caller):
 
 @pytest.fixture
 def urls(owner, rf):
-    from core.documents import document_upload_urls
+    from core.documents.uploads import document_upload_urls
 
     return document_upload_urls(owner=owner, types=["PASSPORT", "TAX_ID"], request=rf.get("/"))
 

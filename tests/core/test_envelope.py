@@ -106,7 +106,7 @@ def test_health_reports_pending_tasks_and_version(client, settings):
 def test_flatten_validation_gives_json_paths():
     from rest_framework.exceptions import ErrorDetail
 
-    from core.errors import _flatten_validation
+    from core.api.errors import _flatten_validation
 
     detail = {
         "phone_number": [ErrorDetail("Invalid phone", code="format")],
@@ -139,7 +139,7 @@ def test_flatten_validation_gives_json_paths():
 
 
 def test_mask_phone():
-    from core.masking import mask_phone
+    from core.observability.masking import mask_phone
 
     assert mask_phone("+380931234585") == "+38093*****85"
     assert mask_phone(None) is None
@@ -241,7 +241,7 @@ class TestErrorTypes:
 def test_log_lines_never_carry_a_full_phone():
     import logging
 
-    from core.middleware import RequestIdLogFilter
+    from core.observability.request_id import RequestIdLogFilter
 
     record = logging.LogRecord(
         "django.request", logging.WARNING, __file__, 1, "Not Found: %s", ("/api/x/+380501234567",), None

@@ -6,14 +6,14 @@ import pytest
 from django.db import OperationalError, connection
 from django.db.migrations.executor import MigrationExecutor
 
-import core.views
+import core.api.views
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
 def fresh_migration_check(monkeypatch):
-    monkeypatch.setattr(core.views, "_migrations_applied", False)
+    monkeypatch.setattr(core.api.views, "_migrations_applied", False)
 
 
 def test_live_answers_without_the_database(client, django_assert_num_queries):

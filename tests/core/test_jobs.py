@@ -1,7 +1,7 @@
 import pytest
 
+from core.jobs.services import job_create, job_finish
 from core.models import Job
-from core.services import job_create, job_finish
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,8 @@ import sys
 import pytest
 from django.conf import settings as django_settings
 
-from core.logformat import JsonFormatter
-from core.middleware import RequestIdLogFilter
+from core.observability.logformat import JsonFormatter
+from core.observability.request_id import RequestIdLogFilter
 
 # A production-like process: a request that Django logs (401 with a phone in its path), then a
 # failure with a traceback that names a phone.

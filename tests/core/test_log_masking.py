@@ -12,7 +12,7 @@ FULL_NUMBER = re.compile(r"(\+|%2B|%2b)380[0-9]{9}")
 
 
 def test_mask_phones_in_masks_both_forms():
-    from core.masking import mask_phones_in
+    from core.observability.masking import mask_phones_in
 
     assert mask_phones_in("GET /api/verifications/+380501234567") == "GET /api/verifications/+38050*****67"
     assert mask_phones_in("GET /api/verifications/%2B380501234567 HTTP/1.1") == (
@@ -48,7 +48,7 @@ def test_api_calls_log_no_full_number(caller, anonymous, settings, log_output, d
 def test_djangos_own_loggers_write_through_the_masking_handler():
     """Django's default `console` and `mail_admins` handlers print or mail the raw message: the
     `django` logger must use ours only."""
-    from core.middleware import RequestIdLogFilter
+    from core.observability.request_id import RequestIdLogFilter
 
     for name in ("django", "django.request", "django.server", "django.security"):
         logger = logging.getLogger(name)
@@ -78,7 +78,7 @@ NATIONAL = PHONE[-9:]  # "501234567"
 
 
 def test_mask_phones_in_masks_every_spelling_as_written():
-    from core.masking import mask_phones_in
+    from core.observability.masking import mask_phones_in
 
     assert mask_phones_in("/api/verifications/380501234567") == "/api/verifications/38050*****67"
     assert mask_phones_in("/api/verifications/0501234567") == "/api/verifications/050*****67"
@@ -101,7 +101,7 @@ def test_mask_phones_in_masks_every_spelling_as_written():
     ],
 )
 def test_mask_phones_in_leaves_what_is_not_a_phone(text):
-    from core.masking import mask_phones_in
+    from core.observability.masking import mask_phones_in
 
     assert mask_phones_in(text) == text
 

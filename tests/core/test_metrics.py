@@ -13,7 +13,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult, get_date_max
 from prometheus_client.parser import text_string_to_metric_families
 
-from core import metrics
+from core.observability import metrics
 from verifications.models import FailedGuess, SmsMessage, Verification
 
 pytestmark = pytest.mark.django_db
@@ -236,7 +236,7 @@ def test_multiprocess_mode_adds_up_every_process(client, tmp_path, monkeypatch):
     """gunicorn's workers each count their own requests into PROMETHEUS_MULTIPROC_DIR; a scrape answered
     by any one of them reports the sum."""
     script = (
-        "import core.metrics as m; "
+        "import core.observability.metrics as m; "
         "m.HTTP_REQUESTS.labels('/api/verifications', 'POST', '200').inc({n}); "
         "m.HTTP_LATENCY.labels('/api/verifications', 'POST').observe(0.02)"
     )

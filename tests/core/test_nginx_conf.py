@@ -1,4 +1,4 @@
-"""deploy/nginx.conf.template: what nginx answers itself is the API's envelope, with core/errors.py's types.
+"""deploy/nginx.conf.template: what nginx answers itself is the API's envelope, with core/api/errors.py's types.
 (tests/reliability/test_nginx_errors.py sends it the malformed requests, through a real nginx.)"""
 
 import json
@@ -7,7 +7,7 @@ import re
 import pytest
 from django.conf import settings
 
-from core.errors import error_type_for
+from core.api.errors import error_type_for
 
 TEMPLATE = (settings.BASE_DIR / "deploy" / "nginx.conf.template").read_text()
 ERROR_PAGE = re.compile(r"error_page (\d+) (?:=(\d+) )?(/_error/\d+);")

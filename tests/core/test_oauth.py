@@ -10,10 +10,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from core.hashers import ClientSecretHasher
 from core.models import Client, ClientAuthFailure
-from core.oauth import client_failures_delete_old
-from core.services import client_create, token_issue
+from core.oauth.hashers import ClientSecretHasher
+from core.oauth.provider import client_failures_delete_old
+from core.oauth.services import client_create, token_issue
 
 pytestmark = pytest.mark.django_db
 
@@ -138,18 +138,21 @@ def test_the_production_settings_name_the_fast_digest_for_client_secrets():
     import config.settings as production
 
     assert production.OAUTH2_PROVIDER["CLIENT_SECRET_HASHER"] == ClientSecretHasher.algorithm
-    assert "core.hashers.ClientSecretHasher" in production.PASSWORD_HASHERS
-    assert production.PASSWORD_HASHERS[0] != "core.hashers.ClientSecretHasher"  # people's passwords stay slow
-    assert production.OAUTH2_PROVIDER["OAUTH2_VALIDATOR_CLASS"] == "core.oauth.ClientValidator"
+    assert "core.oauth.hashers.ClientSecretHasher" in production.PASSWORD_HASHERS
+    assert production.PASSWORD_HASHERS[0] != "core.oauth.hashers.ClientSecretHasher"  # people's passwords stay slow
+    assert production.OAUTH2_PROVIDER["OAUTH2_VALIDATOR_CLASS"] == "core.oauth.provider.ClientValidator"
 
 
 def test_the_system_check_refuses_a_client_secret_hasher_that_is_not_listed(settings):
-    from core.checks import check_client_secret_hasher
+    from core.observability.checks import check_client_secret_hasher
 
     assert check_client_secret_hasher(None) == []
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     assert [error.id for error in check_client_secret_hasher(None)] == ["core.E001"]
-    settings.PASSWORD_HASHERS = ["core.hashers.ClientSecretHasher", "django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = [
+        "core.oauth.hashers.ClientSecretHasher",
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+    ]
     assert [error.id for error in check_client_secret_hasher(None)] == ["core.E002"]
 
 

@@ -6,9 +6,9 @@ from django.core.management.base import CommandError
 from django.urls import get_resolver
 from rest_framework.test import APIClient
 
+from core.api.permissions import required_scopes
 from core.models import Client
-from core.permissions import required_scopes
-from core.scopes import SCOPES
+from core.oauth.scopes import SCOPES
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +45,7 @@ def test_schema_documents_security_and_envelope():
 
 def test_every_list_of_a_request_body_has_a_maximum():
     """Bounded input: each array a client may send is `maxItems`-bounded (the serializer's
-    `max_length`, which core.schema documents), so no body can carry 30 000 documents."""
+    `max_length`, which core.api.schema documents), so no body can carry 30 000 documents."""
     schema = json.loads(APIClient().get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").content)
     components = schema["components"]["schemas"]
     unbounded, seen = [], set()

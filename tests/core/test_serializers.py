@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from core.serializers import StrictSerializer
+from core.api.serializers import StrictSerializer
 from persons.serializers import AuthenticationMethodRequestCreateSerializer, AuthenticationMethodRequestSerializer
 
 
@@ -62,7 +62,7 @@ def test_validations_that_share_fields_keep_their_answers_apart():
     import pytest
     from rest_framework.exceptions import ValidationError
 
-    from core.serializers import validated
+    from core.api.serializers import validated
 
     def body(phone):
         return {"action": "INSERT", "authentication_method": {"type": "OTP", "phone_number": phone}}

@@ -339,7 +339,10 @@ def test_hashed_static_names_once_collectstatic_has_run(settings, tmp_path):
     from django.contrib.staticfiles.storage import staticfiles_storage
 
     settings.STATIC_ROOT = tmp_path / "static"
-    settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": "core.staticfiles.StaticFilesStorage"}}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "core.backoffice.staticfiles.StaticFilesStorage"},
+    }
     assert staticfiles_storage.url("admin/css/base.css") == "/static/admin/css/base.css"  # no manifest yet
     call_command("collectstatic", "--no-input", verbosity=0)
     settings.STATIC_ROOT = tmp_path / "static"  # a new storage object, which reads the manifest

@@ -122,7 +122,7 @@ def approved(caller, create, send):
     from django.core.files.base import ContentFile
     from django.core.files.storage import default_storage
 
-    from core.documents import storage_name
+    from core.documents.uploads import storage_name
     from declarations.models import DeclarationRequest
     from tests.persons.factories import PersonFactory
 

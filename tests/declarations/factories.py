@@ -63,7 +63,7 @@ class DeclarationRequestFactory(DjangoModelFactory):
 def parent_declaration(person) -> Declaration:
     """An active declaration of `person` with a doctor of another clinic: the parent declaration that
     lets the person's own NA confirm a new request."""
-    from core.services import client_create
+    from core.oauth.services import client_create
 
     other_clinic = client_create(name="Parent declaration's MIS", scopes=[]).client
     return DeclarationFactory(person=person, employee=EmployeeFactory(client=other_clinic))

@@ -262,7 +262,7 @@ def test_another_legal_entity_gets_404_on_every_route(caller_factory, create):
     ],
 )
 def test_each_route_needs_its_scope(caller_factory, method, path, scope):
-    from core.scopes import SCOPES
+    from core.oauth.scopes import SCOPES
 
     limited = caller_factory(scopes=[s for s in SCOPES if s != scope])
     url = URL + path.format(id="00000000-0000-4000-8000-000000000000")

@@ -9,7 +9,7 @@ from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.utils import timezone
 
-from core.documents import storage_name
+from core.documents.uploads import storage_name
 from core.models import Event
 from declarations import services
 from declarations.models import ChainHead, Declaration, DeclarationRequest, Employee
@@ -78,7 +78,7 @@ def assert_unchanged(request_id, before):
 
 def test_otp_approve_is_201_with_the_approved_request(caller, doctor, create, django_assert_max_num_queries):
     request_id, code = otp_request(create)
-    with django_assert_max_num_queries(22):
+    with django_assert_max_num_queries(23):
         response = approve(caller, request_id, {"verification_code": int(code)})
     assert response.status_code == 201
     data = response.json()["data"]

@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.contrib.auth.models import User
 
-from core.audit import user_id_of
+from core.audit.events import user_id_of
 from core.models import Event
 from declarations.models import Declaration
 from tests.declarations.conftest import error, invalid, sign

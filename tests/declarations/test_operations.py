@@ -271,7 +271,7 @@ def test_an_employee_added_in_the_admin_goes_through_the_service(client, boss, c
 def test_updating_a_doctor_that_does_not_exist_is_not_found(db):
     import uuid
 
-    from core.errors import NotFound
+    from core.api.errors import NotFound
     from declarations.services import employee_update
 
     with pytest.raises(NotFound):

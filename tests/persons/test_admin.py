@@ -4,7 +4,7 @@ import pytest
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Group, User
 
-from core.audit import user_id_of
+from core.audit.events import user_id_of
 from core.models import Event
 from persons.models import AuthenticationMethodRequest
 from tests.persons.factories import AuthenticationMethodFactory, AuthenticationMethodRequestFactory, PersonFactory

@@ -3,7 +3,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from core import audit
+from core.audit import events as audit
 from core.models import Event
 from persons import housekeeping
 from persons.models import AuthenticationMethodRequest
@@ -31,7 +31,7 @@ def test_expire_only_new_requests_past_their_time(client_row):
 
 
 def test_expire_in_batches_with_progress(client_row, monkeypatch, caplog):
-    monkeypatch.setattr("core.housekeeping.EXPIRE_BATCH", 2)
+    monkeypatch.setattr("core.jobs.housekeeping.EXPIRE_BATCH", 2)
     past = timezone.now() - timedelta(minutes=1)
     for _ in range(5):
         AuthenticationMethodRequestFactory(client=client_row, expires_at=past)

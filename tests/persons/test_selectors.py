@@ -2,7 +2,7 @@ import datetime
 
 import pytest
 
-from core.errors import Conflict, NotFound, ValidationFailed
+from core.api.errors import Conflict, NotFound, ValidationFailed
 from persons.models import AuthenticationMethod, Person
 from persons.selectors import authentication_method_current, person_get
 

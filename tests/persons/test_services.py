@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from core.errors import NotFound, TooManyRequests, ValidationFailed
+from core.api.errors import NotFound, TooManyRequests, ValidationFailed
 from core.models import Event
 from persons import services
 from persons.models import AuthenticationMethod, AuthenticationMethodRequest
@@ -92,7 +92,7 @@ def test_person_verify_missing_person_and_bad_status():
 def test_a_request_for_an_ended_method_conflicts_at_approve(caller, last_code, django_capture_on_commit_callbacks):
     from django.utils import timezone
 
-    from core.errors import Conflict
+    from core.api.errors import Conflict
     from tests.persons.factories import AuthenticationMethodFactory
 
     person = PersonFactory(primary__phone_number="+380931234585")

@@ -62,7 +62,7 @@ def outbox(phones: list[str]) -> Counter:
 def make_callers(n: int) -> list[dict]:
     """n clients (MIS) with a token each: each client's code for a phone is its own, none replaces another's."""
     script = (
-        "import json; from core.services import client_create, token_issue; s = ['otp:write', 'otp:read']; "
+        "import json; from core.oauth.services import client_create, token_issue; s = ['otp:write', 'otp:read']; "
         f"c = [client_create(name='Cluster load {time.time()} ' + str(i), scopes=s) for i in range({n})]; "
         "print(json.dumps([{'Authorization': 'Bearer ' + token_issue(client=x.client, scopes=s).value, "
         "'Api-key': x.api_key} for x in c]))"

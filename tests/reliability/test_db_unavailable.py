@@ -3,7 +3,7 @@
 import pytest
 from django.db import InterfaceError, OperationalError
 
-from core.db_unavailable import SERVICE_UNAVAILABLE
+from core.observability.db_unavailable import SERVICE_UNAVAILABLE
 from verifications import services
 
 pytestmark = pytest.mark.django_db

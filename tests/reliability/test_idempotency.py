@@ -11,7 +11,7 @@ from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
-from core.idempotency import KEY_IN_PROGRESS, KEY_INVALID, KEY_REUSED, key_digest, request_digest
+from core.api.idempotency import KEY_IN_PROGRESS, KEY_INVALID, KEY_REUSED, key_digest, request_digest
 from core.models import IdempotencyKey
 from tests.parallel import in_parallel
 from tests.verifications.conftest import PHONE, last_code, wrong_code

@@ -4,7 +4,7 @@ import time
 import pytest
 
 from core.models import Client
-from core.services import client_create
+from core.oauth.services import client_create
 from tests.local_http import LocalJsonService
 from verifications.models import SmsMessage, Verification
 from verifications.services import verification_initialize

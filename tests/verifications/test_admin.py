@@ -3,7 +3,7 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
-from core.audit import user_id_of
+from core.audit.events import user_id_of
 from core.models import Event
 from verifications.models import SmsMessage
 from verifications.services import verification_initialize

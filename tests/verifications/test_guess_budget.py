@@ -13,8 +13,8 @@ from django.contrib.auth.models import Group, User
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from core.audit import user_id_of
-from core.groups import CLERKS, VERIFIERS
+from core.audit.events import user_id_of
+from core.backoffice.groups import CLERKS, VERIFIERS
 from core.models import Event
 from tests.conftest import make_caller, verify_phone
 from tests.parallel import in_parallel

@@ -4,8 +4,8 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from core import audit
-from core.errors import NotFound, TooManyRequests
+from core.api.errors import NotFound, TooManyRequests
+from core.audit import events as audit
 from core.models import Event
 from tests.persons.factories import AuthenticationMethodRequestFactory
 from verifications.models import Purpose, SmsMessage, Verification

@@ -11,7 +11,7 @@ from django.tasks import default_task_backend
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from core.errors import Conflict
+from core.api.errors import Conflict
 from core.models import Event
 from verifications.models import SmsMessage, Verification
 from verifications.services import sms_deliver, sms_resend, verification_complete, verification_initialize

@@ -8,7 +8,7 @@ import django.db.models.deletion
 import django.utils.timezone
 from django.db import migrations, models
 
-from core import groups
+from core.backoffice import groups
 
 FUNCTION = importlib.import_module("verifications.migrations.0007_lock_phone_codes_function")
 CLERKS = [("verifications", "view_failedguess")]

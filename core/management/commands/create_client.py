@@ -2,9 +2,9 @@ import json
 
 from django.core.management.base import BaseCommand
 
-from core.errors import ApiError
+from core.api.errors import ApiError
 from core.management.errors import BadInput
-from core.services import client_create
+from core.oauth.services import client_create
 
 
 class Command(BaseCommand):

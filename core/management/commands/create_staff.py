@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from core import groups
+from core.backoffice import groups
 from core.management.errors import BadInput
 
 GROUPS = {"clerk": groups.CLERKS, "verifier": groups.VERIFIERS}

@@ -1,4 +1,4 @@
-from core.housekeeping import HousekeepingCommand
+from core.jobs.housekeeping import HousekeepingCommand
 
 
 class Command(HousekeepingCommand):

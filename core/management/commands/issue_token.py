@@ -3,10 +3,10 @@ import json
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
-from core.errors import ApiError
+from core.api.errors import ApiError
 from core.management.errors import BadInput
 from core.models import Client
-from core.services import token_issue
+from core.oauth.services import token_issue
 
 
 class Command(BaseCommand):

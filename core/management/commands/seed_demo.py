@@ -3,7 +3,7 @@ import json
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from core.discovery import app_modules
+from core.management.discovery import app_modules
 
 
 class Command(BaseCommand):

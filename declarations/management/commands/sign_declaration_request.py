@@ -4,7 +4,7 @@ import uuid
 
 from django.core.management.base import BaseCommand, CommandError
 
-from core.errors import ApiError
+from core.api.errors import ApiError
 from core.management.errors import BadInput
 from declarations import services
 from declarations.models import DeclarationRequest

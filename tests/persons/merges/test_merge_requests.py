@@ -9,8 +9,8 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from core.documents import storage_name
-from core.errors import ValidationFailed
+from core.api.errors import ValidationFailed
+from core.documents.uploads import storage_name
 from core.models import Event
 from persons import housekeeping
 from persons.merges import demo as merge_demo

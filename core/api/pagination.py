@@ -5,8 +5,8 @@ from django.conf import settings
 from django.utils.translation import gettext_noop as _
 from rest_framework.pagination import BasePagination
 
-from core.errors import ValidationFailed
-from core.responses import EnvelopeResponse
+from core.api.errors import ValidationFailed
+from core.api.responses import EnvelopeResponse
 
 MAX_PAGE_SIZE = 300
 # ASCII digits only (str.isdigit() also takes "²" or "١", which int() refuses) and short enough for

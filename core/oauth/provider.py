@@ -3,7 +3,7 @@
 Client authentication (ClientValidator, DOT's OAUTH2_VALIDATOR_CLASS) serves every /oauth/ endpoint
 that takes a client's id and secret: token, revoke_token and introspect. Each attempt costs the same,
 whether the id is a client's or not and whether the secret is right or wrong: one read of the id's
-recent failures, one read of the client, one fast digest (core.hashers; a dummy digest when no
+recent failures, one read of the client, one fast digest (core.oauth.hashers; a dummy digest when no
 client has the id), and one write when it fails.
 
 Failures are counted per client id tried in the database (ClientAuthFailure), the store every web
@@ -41,10 +41,10 @@ from oauth2_provider.views import IntrospectTokenView
 from oauthlib.common import Request as OauthlibRequest
 from oauthlib.oauth2 import OAuth2Error
 
-from core.errors import TooManyRequests
-from core.hashers import ClientSecretHasher
+from core.api.errors import TooManyRequests
 from core.models import ClientAuthFailure
-from core.scopes import SCOPES
+from core.oauth.hashers import ClientSecretHasher
+from core.oauth.scopes import SCOPES
 
 TOO_MANY_FAILURES = "Too many failed authentications with this client id; retry later"
 DELETE_BATCH = 1000

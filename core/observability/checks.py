@@ -27,13 +27,13 @@ def check_sms_backend(app_configs, **kwargs):
 
 @register(Tags.security)
 def check_client_secret_hasher(app_configs, **kwargs):
-    """Client secrets need the fast digest (core.hashers) listed in PASSWORD_HASHERS, but never first:
+    """Client secrets need the fast digest (core.oauth.hashers) listed in PASSWORD_HASHERS, but never first:
     the first hashes people's passwords. Unlisted, a stored digest is not recognized (no secret verifies,
     and DOT digests the digest again on each save)."""
     from django.contrib.auth.hashers import get_hasher, get_hashers
     from oauth2_provider.settings import oauth2_settings
 
-    from core.hashers import ClientSecretHasher
+    from core.oauth.hashers import ClientSecretHasher
 
     try:
         hasher = get_hasher(oauth2_settings.CLIENT_SECRET_HASHER)
@@ -44,14 +44,16 @@ def check_client_secret_hasher(app_configs, **kwargs):
             Error(
                 f"OAUTH2_PROVIDER['CLIENT_SECRET_HASHER'] is {oauth2_settings.CLIENT_SECRET_HASHER!r}: client secrets "
                 "need the fast digest, listed in PASSWORD_HASHERS.",
-                hint=f"Name {ClientSecretHasher.algorithm!r}; list core.hashers.ClientSecretHasher in PASSWORD_HASHERS",
+                hint=f"Name {ClientSecretHasher.algorithm!r}; list core.oauth.hashers.ClientSecretHasher in "
+                "PASSWORD_HASHERS",
                 id="core.E001",
             )
         ]
     if isinstance(get_hashers()[0], ClientSecretHasher):
         return [
             Error(
-                "core.hashers.ClientSecretHasher is the first of PASSWORD_HASHERS: people's passwords would get it.",
+                "core.oauth.hashers.ClientSecretHasher is the first of PASSWORD_HASHERS: people's passwords would "
+                "get it.",
                 hint="List a password hasher (PBKDF2, Argon2) first.",
                 id="core.E002",
             )

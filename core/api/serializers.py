@@ -10,7 +10,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 
-from core.masking import mask_phone
+from core.observability.masking import mask_phone
 
 PHONE_PATTERN = r"^\+380[0-9]{9}$"
 ADDITIONAL_PROPERTIES = _("Schema does not allow additional properties")

@@ -10,7 +10,7 @@ of the table alone does not even let one test a candidate.
 DOT hashes the secret on save with the hasher its CLIENT_SECRET_HASHER setting names, `hmac_sha256`
 (config/settings.py); the class must be listed in PASSWORD_HASHERS, never first (user passwords keep
 the slow default), for Django to recognize the stored form. After a SECRET_KEY rotation, a secret
-digested with a key of SECRET_KEY_FALLBACKS still verifies, and core.oauth re-digests it at its next
+digested with a key of SECRET_KEY_FALLBACKS still verifies, and core.oauth.provider re-digests it at its next
 use.
 """
 
@@ -19,6 +19,7 @@ from django.contrib.auth.hashers import BasePasswordHasher, mask_hash
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext_noop as _
 
+# The HMAC key's fixed name (this module's first path): every stored digest depends on it, never change it.
 KEY_SALT = "core.hashers.ClientSecretHasher"
 
 

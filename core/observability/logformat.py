@@ -3,16 +3,17 @@
 `{"timestamp": "2026-12-06T16:17:37.120Z", "level": "INFO", "logger": "verifications.services",
 "message": "sms ... sent to +38050*****67 (attempt 1)", "request_id": "..."}`, and `exception` (the
 traceback) when there is one. Every phone number is masked, as in the text format: the record was
-masked where it was made (core.masking.install_log_record_masking, core.middleware.RequestIdLogFilter)
-and each field is masked once more here, for a handler that got its record some other way. Nothing
-here needs Django: gunicorn's own loggers use this formatter too (config/gunicorn.py).
+masked where it was made (core.observability.masking.install_log_record_masking,
+core.observability.request_id.RequestIdLogFilter) and each field is masked once more here, for a handler
+that got its record some other way. Nothing here needs Django: gunicorn's own loggers use this formatter
+too (config/gunicorn.py).
 """
 
 import json
 import logging
 from datetime import UTC, datetime
 
-from core.masking import mask_phones_in
+from core.observability.masking import mask_phones_in
 
 
 class JsonFormatter(logging.Formatter):

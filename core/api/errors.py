@@ -10,7 +10,7 @@ from django.utils.translation import gettext_noop as _
 from rest_framework import exceptions
 from rest_framework.response import Response
 
-from core.masking import mask_phones_in
+from core.observability.masking import mask_phones_in
 
 logger = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-from core.errors import NotFound
+from core.api.errors import NotFound
 from core.models import Client, Job
 
 

@@ -1,6 +1,6 @@
 from rest_framework.renderers import JSONRenderer
 
-from core.envelope import envelope
+from core.api.envelope import envelope
 
 
 class EnvelopeRenderer(JSONRenderer):

@@ -2,7 +2,7 @@
 
 from django.core.exceptions import DisallowedHost
 
-from core.masking import mask_phones_in
+from core.observability.masking import mask_phones_in
 
 
 def request_url(request) -> str:

@@ -19,8 +19,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_noop as _
 from PIL import Image, UnidentifiedImageError
 
-from core.errors import ApiError, Conflict, NotFound, ValidationFailed
+from core.api.errors import ApiError, Conflict, NotFound, ValidationFailed
 
+# the signature's fixed name (this module's first path): a URL already given must still verify
 SALT = "core.documents.upload"
 JPEG_TYPE = "image/jpeg"
 NOT_A_JPEG = _("Document must be a JPEG image")

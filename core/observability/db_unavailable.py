@@ -11,8 +11,8 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 
-from core.envelope import envelope
-from core.errors import error_body
+from core.api.envelope import envelope
+from core.api.errors import error_body
 
 logger = logging.getLogger(__name__)
 

@@ -5,11 +5,11 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 
-from core.errors import error_type_for
-from core.idempotency import HEADER as IDEMPOTENCY_HEADER
-from core.idempotency import METHODS as IDEMPOTENT_METHODS
-from core.idempotency import IdempotentViewMixin
-from core.permissions import required_scopes
+from core.api.errors import error_type_for
+from core.api.idempotency import HEADER as IDEMPOTENCY_HEADER
+from core.api.idempotency import METHODS as IDEMPOTENT_METHODS
+from core.api.idempotency import IdempotentViewMixin
+from core.api.permissions import required_scopes
 
 ERROR_DESCRIPTIONS = {
     400: "Malformed JSON body",
@@ -122,7 +122,7 @@ class EnvelopeAutoSchema(AutoSchema):
 class StrictSerializerExtension(OpenApiSerializerExtension):
     """A StrictSerializer rejects unknown properties, so its request schema says so."""
 
-    target_class = "core.serializers.StrictSerializer"
+    target_class = "core.api.serializers.StrictSerializer"
     match_subclasses = True
 
     def map_serializer(self, auto_schema, direction):
@@ -137,7 +137,7 @@ class StrictSerializerExtension(OpenApiSerializerExtension):
 class SparseOutputSerializerExtension(OpenApiSerializerExtension):
     """A SparseOutputSerializer leaves out the keys that do not apply, so none of them is required."""
 
-    target_class = "core.serializers.SparseOutputSerializer"
+    target_class = "core.api.serializers.SparseOutputSerializer"
     match_subclasses = True
 
     def map_serializer(self, auto_schema, direction):
@@ -147,7 +147,7 @@ class SparseOutputSerializerExtension(OpenApiSerializerExtension):
 
 
 class ClientTokenAuthenticationScheme(OpenApiAuthenticationExtension):
-    target_class = "core.authentication.ClientTokenAuthentication"
+    target_class = "core.oauth.authentication.ClientTokenAuthentication"
     name = ["oauth2", "bearer", "ApiKey"]
 
     def get_security_requirement(self, auto_schema):

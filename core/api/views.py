@@ -13,17 +13,17 @@ from rest_framework import serializers, viewsets
 from rest_framework.decorators import api_view, authentication_classes, permission_classes
 from rest_framework.response import Response
 
-from core.envelope import envelope
-from core.errors import NOT_FOUND, error_body, error_response
-from core.idempotency import IdempotentViewMixin
-from core.schema import ErrorSerializer
+from core.api.envelope import envelope
+from core.api.errors import NOT_FOUND, error_body, error_response
+from core.api.idempotency import IdempotentViewMixin
+from core.api.schema import ErrorSerializer
 
 logger = logging.getLogger(__name__)
 
 
 class ClientViewSet(IdempotentViewMixin, viewsets.GenericViewSet):
     """Base of every API viewset: UUID ids in URLs, scopes per action in `scope_map`, `Idempotency-Key`
-    on every POST and PATCH (core.idempotency)."""
+    on every POST and PATCH (core.api.idempotency)."""
 
     lookup_value_converter = "uuid"
     scope_map: dict[str, str] = {}

@@ -6,7 +6,7 @@ from oauth2_provider.contrib.rest_framework import OAuth2Authentication
 from oauth2_provider.models import get_access_token_model, get_application_model
 from rest_framework import exceptions
 
-from core.hot_reads import Read, Table
+from core.db.hot_reads import Read, Table
 
 API_KEY_REQUIRED = _("API-KEY header required")
 INVALID_API_KEY = _("Invalid api key")

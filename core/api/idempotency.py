@@ -1,6 +1,6 @@
 """`Idempotency-Key`: a retried POST or PATCH returns the first answer and does nothing again.
 
-Every API viewset gets this through `core.views.ClientViewSet` (IdempotentViewMixin): after the
+Every API viewset gets this through `core.api.views.ClientViewSet` (IdempotentViewMixin): after the
 token, the `Api-key` and the scope are checked, a request that carries the header claims the key
 (client, key) by inserting its row, committed at once under the primary key, before the action runs.
 
@@ -29,7 +29,7 @@ from django.http import HttpResponse
 from django.http.request import RawPostDataException
 from django.utils import timezone
 
-from core.errors import Conflict, ValidationFailed
+from core.api.errors import Conflict, ValidationFailed
 from core.models import IdempotencyKey
 
 logger = logging.getLogger(__name__)

@@ -1,0 +1,1 @@
+"""What the data path needs beyond the ORM: transaction-scoped locks on a name that has no row yet."""

@@ -1,0 +1,1 @@
+"""Background work: jobs a client polls, tasks enqueued on commit, and the housekeeping that expires and cleans up."""
