@@ -17,12 +17,15 @@ import uuid
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Q, Value
 from django.utils import timezone
 
 from core.api.errors import TooManyRequests
 from core.db import locks
 from verifications.models import FailedGuess, Verification
+
+_CODE_NAMES = ("created_at", "id", "status", "kind", "client_id")
+_CODE_FIELDS = [Verification._meta.get_field(name) for name in _CODE_NAMES]
 
 WINDOW_EXCEEDED = "Too many verification codes were requested for this phone number"
 COOLDOWN = "A verification code was sent to this phone number moments ago"
@@ -35,16 +38,18 @@ def lock_phone(phone_number: str) -> None:
     locks.lock_name(locks.PHONE, phone_number)
 
 
+def _counting_guesses(phone_number: str, *, now: datetime):
+    """The phone's wrong codes that count against its budget: in the window, not lifted by staff."""
+    return FailedGuess.objects.filter(
+        phone_number=phone_number, lifted_at__isnull=True, created_at__gt=now - _failed_window()
+    )
+
+
 def failed_guesses(phone_number: str, *, now: datetime) -> list[datetime]:
     """When the phone's latest wrong codes that count were tried, newest first (as many as the budget
     holds). Read it under the phone's lock."""
-    return list(
-        FailedGuess.objects.filter(
-            phone_number=phone_number, lifted_at__isnull=True, created_at__gt=now - _failed_window()
-        )
-        .order_by("-created_at")
-        .values_list("created_at", flat=True)[: settings.OTP_FAILED_LIMIT]
-    )
+    guesses = _counting_guesses(phone_number, now=now).order_by("-created_at")
+    return list(guesses.values_list("created_at", flat=True)[: settings.OTP_FAILED_LIMIT])
 
 
 def guess_lock_retry_after(failed: list[datetime], *, now: datetime) -> int | None:
@@ -73,14 +78,21 @@ def lock_phone_and_check_limits(
         scanned |= Q(status=Verification.Status.NEW, kind=replaced_kind, client_id=client_id)
     lock_phone(phone_number)
     now = timezone.now()
-    retry_after = guess_lock_retry_after(failed_guesses(phone_number, now=now), now=now)
+    # The codes and the wrong guesses in one statement (both are few: the limits bound them); a guess
+    # is a row with no id.
+    guesses = (
+        _counting_guesses(phone_number, now=now)
+        .order_by()
+        .values_list("created_at", *(Value(None, output_field=field) for field in _CODE_FIELDS[1:]))
+    )
+    rows = Verification.objects.filter(scanned, phone_number=phone_number).order_by().values_list(*_CODE_NAMES)
+    codes, failed = [], []
+    for row in rows.union(guesses, all=True):
+        (codes if row[1] is not None else failed).append(row)
+    failed = sorted((created for created, *_ in failed), reverse=True)
+    retry_after = guess_lock_retry_after(failed, now=now)
     if retry_after is not None:
         raise TooManyRequests(GUESSES_EXCEEDED, retry_after=retry_after)
-    codes = list(
-        Verification.objects.filter(scanned, phone_number=phone_number).values_list(
-            "created_at", "id", "status", "kind", "client_id"
-        )
-    )
     since = now - window
     to_phone = sorted(created for created, *_ in codes if created > since)
     from_client = sorted(created for created, *_, owner in codes if created > since and owner == client_id)

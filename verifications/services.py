@@ -46,7 +46,9 @@ def _owner_client(owner):
     return owner if isinstance(owner, Client) else owner.client
 
 
-def verification_initialize(*, phone_number: str, kind: str, owner, actor: str = audit.SYSTEM) -> Verification:
+def verification_initialize(
+    *, phone_number: str, kind: str, owner, actor: str = audit.SYSTEM, events: list | None = None
+) -> Verification:
     """Issue a new code for the phone on behalf of `owner` and queue its SMS (sent once this
     transaction commits).
 
@@ -55,18 +57,22 @@ def verification_initialize(*, phone_number: str, kind: str, owner, actor: str =
     `verification_confirm`. The owner's previous code becomes INACTIVE; nobody else's is touched.
     Raises TooManyRequests when the phone's send limits are reached: they count every SMS to the
     phone, whoever asked. Callers may run this inside their own transaction: if it rolls back, no SMS
-    is sent.
+    is sent; they may pass `events`, a list their own events are in, to have the code's added to it
+    and write them all at once (`audit.write`).
     """
+    arguments = {"phone_number": phone_number, "kind": kind, "owner": owner, "actor": actor, "events": events}
     if transaction.get_connection().in_atomic_block:
         # The caller's transaction, without a savepoint of ours (two statements fewer): what this can
         # raise once it has written is a database error, which fails the caller's transaction anyway;
         # TooManyRequests comes before any write.
-        return _initialize(phone_number=phone_number, kind=kind, owner=owner, actor=actor)
+        return _initialize(**arguments)
+    if events is not None:
+        raise ValueError("events are written by the caller's transaction: call this inside it")
     with transaction.atomic():
-        return _initialize(phone_number=phone_number, kind=kind, owner=owner, actor=actor)
+        return _initialize(**arguments)
 
 
-def _initialize(*, phone_number: str, kind: str, owner, actor: str) -> Verification:
+def _initialize(*, phone_number: str, kind: str, owner, actor: str, events: list | None) -> Verification:
     kind = Purpose(kind)
     if (kind == Purpose.VERIFICATION) != isinstance(owner, Client):
         raise ValueError("a client owns `verification` codes; every other kind belongs to a request")
@@ -79,7 +85,7 @@ def _initialize(*, phone_number: str, kind: str, owner, actor: str) -> Verificat
     if not own_code:
         previous_id = owner.verification_id
     if previous_id:  # conditional: a code no longer NEW is left alone
-        _set_status(Verification(pk=previous_id), Verification.Status.INACTIVE, now=now, actor=actor)
+        _set_status(Verification(pk=previous_id), Verification.Status.INACTIVE, now=now, actor=actor, events=events)
 
     code = codes.generate_code(phone_number=phone_number, unix_time=now.timestamp())
     verification_id = uuid.uuid4()
@@ -103,7 +109,7 @@ def _initialize(*, phone_number: str, kind: str, owner, actor: str) -> Verificat
         updated_at=now,
     )
     verification.save(force_insert=True)
-    audit.record(entity=verification, property="status", old=None, new=verification.status, actor=actor)
+    audit.record(entity=verification, property="status", old=None, new=verification.status, actor=actor, into=events)
     sms.save(force_insert=True)
     _enqueue_on_commit(sms.pk)
     logger.info("verification %s issued for %s (%s)", verification.pk, sms.phone_number_masked, kind)
@@ -116,12 +122,16 @@ def verification_send_check(*, phone_number: str, client: Client) -> None:
     limits.lock_phone_and_check_limits(phone_number=phone_number, client_id=client.pk)
 
 
-def _issue_request_code(request, *, kind: str, actor: str) -> Verification:
+def _issue_request_code(request, *, kind: str, actor: str, events: list) -> Verification:
     """A new code for `request`, to the phone of the method that confirms it
     (`authentication_method_current["number"]`), kept in its `verification` (the previous code becomes
-    INACTIVE): only that code approves the request."""
+    INACTIVE): only that code approves the request. Its events join `events`."""
     request.verification = verification_initialize(
-        phone_number=request.authentication_method_current["number"], kind=kind, owner=request, actor=actor
+        phone_number=request.authentication_method_current["number"],
+        kind=kind,
+        owner=request,
+        actor=actor,
+        events=events,
     )
     return request.verification
 
@@ -129,19 +139,24 @@ def _issue_request_code(request, *, kind: str, actor: str) -> Verification:
 def request_code_send(*, request, kind: str, actor: str = audit.SYSTEM, also_save: tuple = ()) -> Verification:
     """A new code for a saved `request` (a resend), inside the request's transaction; `also_save` names
     other fields the caller changed, saved in the same statement."""
-    _issue_request_code(request, kind=kind, actor=actor)
+    events = []
+    _issue_request_code(request, kind=kind, actor=actor, events=events)
     request.save(update_fields=["verification", *also_save])
+    audit.write(events)
     return request.verification
 
 
 def request_insert(request, *, code_kind: str | None, actor: str = audit.SYSTEM) -> None:
     """Insert a new request of any flow with the event of its status; with `code_kind`, the request's
-    first code is issued first, so the row goes in with it (no update after). Inside the caller's
-    transaction: the request, its code, the code's SMS and task and their events commit together."""
-    audit.record(entity=request, property="status", old=None, new=request.status, actor=actor)
+    first code is issued first, so the row goes in with it (no update after), and the events of both
+    are written in one statement. Inside the caller's transaction: the request, its code, the code's
+    SMS and task and their events commit together."""
+    events = []
+    audit.record(entity=request, property="status", old=None, new=request.status, actor=actor, into=events)
     if code_kind is not None:
-        _issue_request_code(request, kind=code_kind, actor=actor)
+        _issue_request_code(request, kind=code_kind, actor=actor, events=events)
     request.save(force_insert=True)
+    audit.write(events)
 
 
 def _complete(verifications, *, code: str, actor: str) -> Verification:
@@ -255,13 +270,16 @@ def phone_guess_lock_lift(*, phone_number: str, actor: str) -> int:
     return lifted
 
 
-def _set_status(verification: Verification, new_status: str, *, now, actor: str) -> None:
-    """NEW -> new_status, conditionally: a row that left NEW meanwhile is not touched."""
+def _set_status(verification: Verification, new_status: str, *, now, actor: str, events: list | None = None) -> None:
+    """NEW -> new_status, conditionally: a row that left NEW meanwhile is not touched (its event joins
+    `events` when given)."""
     changed = Verification.objects.filter(pk=verification.pk, status=Verification.Status.NEW).update(
         status=new_status, updated_at=now
     )
     if changed:
-        audit.record(entity=verification, property="status", old=verification.status, new=new_status, actor=actor)
+        audit.record(
+            entity=verification, property="status", old=verification.status, new=new_status, actor=actor, into=events
+        )
         verification.status = new_status
         verification.updated_at = now
 

@@ -47,10 +47,19 @@ def _event_of(entity: models.Model, property: str, old: Any, new: Any, actor: st
     )
 
 
-def record(*, entity: models.Model, property: str, old: Any, new: Any, actor: str) -> Event:
+def record(*, entity: models.Model, property: str, old: Any, new: Any, actor: str, into: list | None = None) -> Event:
+    """Save the event of one change; with `into`, add it to that list instead, for the caller to write
+    with the others of its transaction in one statement (`write`)."""
     event = _event_of(entity, property, old, new, actor)
-    event.save(force_insert=True)
+    if into is None:
+        event.save(force_insert=True)
+    else:
+        into.append(event)
     return event
+
+
+def write(events: list[Event]) -> None:
+    Event.objects.bulk_create(events)
 
 
 def record_changes(*, entity: models.Model, changes: Iterable[tuple[str, Any, Any]], actor: str) -> None:
