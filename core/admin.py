@@ -429,6 +429,11 @@ def actor_names(actors) -> dict[str, str]:
     return names
 
 
+def actor_name(actor_id: str) -> str:
+    """Who one actor id is (`actor_names`), "-" for nobody."""
+    return actor_names({actor_id})[actor_id] if actor_id else "-"
+
+
 def is_actor(actor_id: str) -> bool:
     """Whether the id is of one who acts (a user, a client, the service), not of a record."""
     return (
@@ -518,11 +523,20 @@ def list_html(items, render=value_in_words) -> str:
 
 
 class AuditHistoryMixin:
-    """A read-only `history` field: the record's audit trail."""
+    """A read-only `history` field (the record's audit trail), and who created and last updated the
+    record, by name."""
 
     @admin.display(description=_("audit trail"))
     def history(self, obj):
         return audit_events_html(obj)
+
+    @admin.display(description=_("created by"))
+    def created_by_name(self, obj):
+        return actor_name(obj.created_by)
+
+    @admin.display(description=_("updated by"))
+    def updated_by_name(self, obj):
+        return actor_name(obj.updated_by)
 
 
 # --- actions ------------------------------------------------------------------------------------
@@ -534,9 +548,10 @@ def apply_service(modeladmin, request, queryset, *, call: Callable, done: str) -
     reported, not raised; each success goes to Django's admin log (the service writes the audit event)."""
     succeeded = 0
     refusals: Counter = Counter()
+    actor = actor_of(request)
     for obj in queryset:
         try:
-            call(obj, actor_of(request))
+            call(obj, actor)
         except ApiError as error:
             refusals[gettext(error.describe())] += 1
             continue
@@ -623,7 +638,16 @@ class RequestAdminMixin(LargeTableAdminMixin, CaseSearchMixin, AuditHistoryMixin
     audit_fieldsets = (
         (
             _("Audit"),
-            {"fields": ("client", "legal_entity_id", "created_at", "created_by", "updated_at", "updated_by")},
+            {
+                "fields": (
+                    "client",
+                    "legal_entity_id",
+                    "created_at",
+                    "created_by_name",
+                    "updated_at",
+                    "updated_by_name",
+                )
+            },
         ),
         (_("Audit trail"), {"fields": ("history",)}),
     )

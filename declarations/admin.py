@@ -130,7 +130,7 @@ class DeclarationAdmin(LargeTableAdminMixin, CaseSearchMixin, AuditHistoryMixin,
                 )
             },
         ),
-        (_("History"), {"fields": ("created_at", "created_by", "updated_at", "updated_by", "history")}),
+        (_("History"), {"fields": ("created_at", "created_by_name", "updated_at", "updated_by_name", "history")}),
     )
     actions = ["terminate"]
 

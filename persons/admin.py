@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.admin import (
     BOTH_PLACES,
+    AuditHistoryMixin,
     CaseSearchMixin,
     LargeTableAdminMixin,
     ReadOnlyAdminMixin,
@@ -103,7 +104,7 @@ def _verify_action(status: str, *, comment_required: bool, title, description):
 
 
 @admin.register(Person)
-class PersonAdmin(LargeTableAdminMixin, CaseSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class PersonAdmin(LargeTableAdminMixin, CaseSearchMixin, AuditHistoryMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
         "__str__",
         "birth_date",
@@ -129,7 +130,7 @@ class PersonAdmin(LargeTableAdminMixin, CaseSearchMixin, ReadOnlyAdminMixin, adm
             _("Verification"),
             {"fields": ("verification_status", "verification_reason", "rules_fired", "verification_comment")},
         ),
-        (_("History"), {"fields": ("created_at", "updated_at", "updated_by", "history")}),
+        (_("History"), {"fields": ("created_at", "updated_at", "updated_by_name", "history")}),
     )
 
     def get_ordering(self, request):

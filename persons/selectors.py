@@ -40,8 +40,8 @@ def person_get(*, person_id) -> Person:
 
 
 _PERSON = Table(Person, "p")
-_LOCK_BY_ID = Read(_PERSON, sql="FROM {p} p WHERE p.id = %s", lock=("p",))
-_LOCK_BY_ID_IN_STATUS = Read(_PERSON, sql="FROM {p} p WHERE p.id = %s AND p.status = %s", lock=("p",))
+_LOCK_BY_ID = Read(_PERSON, sql="FROM {p} p WHERE {p.c.id} = %s", lock=("p",))
+_LOCK_BY_ID_IN_STATUS = Read(_PERSON, sql="FROM {p} p WHERE {p.c.id} = %s AND {p.c.status} = %s", lock=("p",))
 
 
 def person_lock(person_id, *, status: str | None = Person.Status.ACTIVE) -> Person | None:

@@ -55,7 +55,7 @@ T = {
     "A phone in any spelling or its last 4-8 digits": "Телефон у будь-якому записі або його останні 4–8 цифр",
     "An SMS id or a code id (whole or the first 8 characters), a provider id, or a phone in any spelling or its last 4-8 digits": "Id SMS або id коду (повний або перші 8 символів), id провайдера, або телефон у будь-якому записі чи його останні 4–8 цифр",
     "Send each of these SMS again?": "Надіслати кожне з цих SMS ще раз?",
-    "A record's id (whole or its first 8 characters), or an actor (user:<id>, client:<client id>)": "Id запису (повний або перші 8 символів) або виконавець (user:<id>, client:<client id>)",
+    "A record's id (whole or its first 8 characters), or the id of who acted (a user's or a client's)": "Id запису (повний або перші 8 символів) або id того, хто діяв (користувача чи клієнта)",
     "Database unavailable": "База даних недоступна",
     "Database migrations are not applied": "Міграції бази даних не застосовано",
     "Terminated": "Припинена",

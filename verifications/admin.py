@@ -10,6 +10,7 @@ from core.admin import (
     DateRangeFilter,
     LargeTableAdminMixin,
     ReadOnlyAdminMixin,
+    actor_name,
     apply_service,
     confirm_bulk,
 )
@@ -63,16 +64,20 @@ class VerificationAdmin(LargeTableAdminMixin, CaseSearchMixin, AuditHistoryMixin
 class FailedGuessAdmin(LargeTableAdminMixin, CaseSearchMixin, AuditHistoryMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Wrong codes tried per phone: the guess budget's ledger. Lifting is done from the codes' list."""
 
-    list_display = ("created_at", "phone", "verification", "lifted_at", "lifted_by")
+    list_display = ("created_at", "phone", "verification", "lifted_at", "lifted_by_name")
     sortable_by = ("created_at",)
     list_filter = (("created_at", DateRangeFilter),)
     phone_search_lookup = "phone_number"
     search_help_text = _("A phone in any spelling or its last 4-8 digits")
-    fields = ("phone", "verification", "created_at", "lifted_at", "lifted_by", "history")
+    fields = ("phone", "verification", "created_at", "lifted_at", "lifted_by_name", "history")
 
     @admin.display(description=_("phone number"))
     def phone(self, obj):
         return mask_phone(obj.phone_number)
+
+    @admin.display(description=_("lifted by"))
+    def lifted_by_name(self, obj):
+        return actor_name(obj.lifted_by)  # a query for each lifted row: few are, and a page holds 100 at most
 
 
 @admin.register(SmsMessage)

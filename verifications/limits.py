@@ -25,7 +25,8 @@ from core.db import locks
 from verifications.models import FailedGuess, Verification
 
 _CODE_NAMES = ("created_at", "id", "status", "kind", "client_id")
-_CODE_FIELDS = [Verification._meta.get_field(name) for name in _CODE_NAMES]
+# a guess's row has nothing in the columns after `created_at`, typed as a code's are
+_CODE_ONLY_FIELDS = [Verification._meta.get_field(name) for name in _CODE_NAMES[1:]]
 
 WINDOW_EXCEEDED = "Too many verification codes were requested for this phone number"
 COOLDOWN = "A verification code was sent to this phone number moments ago"
@@ -54,7 +55,8 @@ def failed_guesses(phone_number: str, *, now: datetime) -> list[datetime]:
 
 def guess_lock_retry_after(failed: list[datetime], *, now: datetime) -> int | None:
     """Seconds until a spent guess budget frees (the oldest failure that keeps it spent leaves the
-    window), or None while wrong codes may still be tried; `failed` from `failed_guesses`."""
+    window), or None while wrong codes may still be tried; `failed`: when the phone's wrong codes that
+    count were tried, newest first (`failed_guesses`)."""
     limit = settings.OTP_FAILED_LIMIT
     if len(failed) < limit:
         return None
@@ -83,14 +85,16 @@ def lock_phone_and_check_limits(
     guesses = (
         _counting_guesses(phone_number, now=now)
         .order_by()
-        .values_list("created_at", *(Value(None, output_field=field) for field in _CODE_FIELDS[1:]))
+        .values_list("created_at", *(Value(None, output_field=field) for field in _CODE_ONLY_FIELDS))
     )
     rows = Verification.objects.filter(scanned, phone_number=phone_number).order_by().values_list(*_CODE_NAMES)
     codes, failed = [], []
     for row in rows.union(guesses, all=True):
-        (codes if row[1] is not None else failed).append(row)
-    failed = sorted((created for created, *_ in failed), reverse=True)
-    retry_after = guess_lock_retry_after(failed, now=now)
+        if row[1] is None:
+            failed.append(row[0])
+        else:
+            codes.append(row)
+    retry_after = guess_lock_retry_after(sorted(failed, reverse=True), now=now)
     if retry_after is not None:
         raise TooManyRequests(GUESSES_EXCEEDED, retry_after=retry_after)
     since = now - window

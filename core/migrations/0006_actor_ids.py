@@ -1,7 +1,10 @@
 """Who acted is an id: a client's or a user's UUID, or the nil UUID for the service itself.
 
-`created_by`, `updated_by` and the audit trail's `actor` held "client:<client id>", "user:<pk>" or
-"system"; they are rewritten to those ids (a user who no longer exists keeps the old text).
+`created_by`, `updated_by`, `lifted_by` and the audit trail's `actor` held "client:<client id>",
+"user:<pk>" or "system"; they are rewritten to those ids (a user who no longer exists keeps the old
+text), one statement per column, each committed on its own (the migration is not atomic): a large
+audit trail is not held in one transaction. `manage.py rewrite_actor_ids` does it again after the
+deploy; reversed, the ids are written back the old way before the ids themselves go.
 """
 
 import uuid
@@ -9,9 +12,8 @@ import uuid
 import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
-from django.db.models import Case, Value, When
 
-SYSTEM = "00000000-0000-0000-0000-000000000000"
+from core.audit.actor_ids import rewrite_actors
 
 
 def give_clients_ids(apps, schema_editor):
@@ -21,33 +23,16 @@ def give_clients_ids(apps, schema_editor):
 
 
 def actors_as_ids(apps, schema_editor):
-    Client = apps.get_model("core", "Client")
-    UserIdentity = apps.get_model("core", "UserIdentity")
-    User = apps.get_model(settings.AUTH_USER_MODEL)
-    columns = [
-        (model, field.name)
-        for model in apps.get_models()
-        for field in model._meta.fields
-        if field.name in ("actor", "created_by", "updated_by") and isinstance(field, models.CharField)
-    ]
-    clients = {f"client:{client_id}": str(uid) for client_id, uid in Client.objects.values_list("client_id", "uuid")}
-    for model, name in columns:
-        ids = {}
-        for old in model.objects.values_list(name, flat=True).distinct():
-            if old == "system":
-                ids[old] = SYSTEM
-            elif old in clients:
-                ids[old] = clients[old]
-            elif old.startswith("user:") and User.objects.filter(pk=old.removeprefix("user:")).exists():
-                identity, _created = UserIdentity.objects.get_or_create(user_id=old.removeprefix("user:"))
-                ids[old] = str(identity.uuid)
-        if ids:  # one statement per column
-            model.objects.filter(**{f"{name}__in": list(ids)}).update(
-                **{name: Case(*(When(**{name: old}, then=Value(new)) for old, new in ids.items()))}
-            )
+    rewrite_actors(apps.get_model)
+
+
+def actors_as_before(apps, schema_editor):
+    rewrite_actors(apps.get_model, back=True)
 
 
 class Migration(migrations.Migration):
+    atomic = False
+
     dependencies = [
         ("core", "0005_back_office_indexes"),
         ("approvals", "0004_back_office_indexes"),
@@ -81,5 +66,5 @@ class Migration(migrations.Migration):
             ],
             options={"verbose_name": "user's id", "verbose_name_plural": "users' ids"},
         ),
-        migrations.RunPython(actors_as_ids, migrations.RunPython.noop),
+        migrations.RunPython(actors_as_ids, actors_as_before),
     ]

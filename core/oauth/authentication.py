@@ -16,7 +16,7 @@ INVALID_TOKEN = _("Invalid or expired access token")
 TOKEN_WITH_CLIENT = Read(
     Table(get_access_token_model(), "t"),
     Table(get_application_model(), "a"),
-    sql="FROM {t} t JOIN {a} a ON a.id = t.application_id WHERE t.token_checksum = %s",
+    sql="FROM {t} t JOIN {a} a ON {a.c.id} = {t.c.application} WHERE {t.c.token_checksum} = %s",
 )
 
 
@@ -24,7 +24,8 @@ def access_token_for(value: str):
     """The unexpired access token with this bearer value, with its client: one indexed lookup.
 
     django-oauth-toolkit stores only the SHA-256 checksum of a token; this is the lookup its own
-    validator makes, without parsing the whole request through oauthlib first.
+    validator makes, without parsing the whole request through oauthlib first. A token without a
+    client (none is issued so) is no token here.
     """
     found = TOKEN_WITH_CLIENT.one([hashlib.sha256(value.encode()).hexdigest()])
     if found is None:

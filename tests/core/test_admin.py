@@ -275,3 +275,18 @@ def test_the_event_log_reads_in_words(admin_client, caller):
     assert "Olena Koval" in html and "code sent to" in html and "— → +38093*****85" in html
     assert f"{REQUESTS}{request.pk}/change/" in html
     assert PHONE not in html
+
+
+def test_who_created_and_updated_a_record_is_shown_by_name(client, caller):
+    import re
+
+    user = staff(client, "verifiers")
+    request = otp_request(caller, created_by=str(caller.client.uuid))
+    AuthenticationMethodRequest.objects.filter(pk=request.pk).update(updated_by=user_id_of(user))
+    html = client.get(f"{REQUESTS}{request.pk}/change/").content.decode()
+
+    def shown(field):
+        return re.search(rf'field-{field}.*?<div class="readonly">(.*?)</div>', html, re.S).group(1)
+
+    assert shown("created_by_name").startswith("Test MIS")
+    assert shown("updated_by_name") == user.get_full_name()

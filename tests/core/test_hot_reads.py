@@ -66,3 +66,13 @@ def test_another_legal_entitys_request_is_not_found(caller, caller_factory):
     request = DeclarationRequestFactory(employee=EmployeeFactory(client=caller.client))
     with transaction.atomic(), pytest.raises(NotFound):
         declaration_request_lock(request_id=request.pk, client=caller_factory(name="Other MIS").client)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_locking_read_outside_a_transaction_is_refused_as_select_for_update_is():
+    from django.db import transaction
+
+    person = PersonFactory()
+    with pytest.raises(transaction.TransactionManagementError):
+        person_lock(person.pk)

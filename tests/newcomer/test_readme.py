@@ -223,7 +223,7 @@ def test_the_readme_and_the_api_guide_work_as_written_twice(newcomer):
 
     printed = paste(newcomer, setup, *shell_blocks(section(API_GUIDE, "## Clients and tokens")))
     created = next(doc for doc in printed if "client_secret" in doc)
-    assert set(created) == {"client_id", "client_secret", "api_key", "legal_entity_id"}
+    assert set(created) == {"client_id", "client_secret", "api_key", "legal_entity_id", "id"}
     tokens = [doc for doc in printed if "access_token" in doc]
     assert [(t["token_type"], t["scope"], t["expires_in"]) for t in tokens] == [
         ("Bearer", "otp:write otp:read", 3600)
