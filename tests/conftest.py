@@ -9,6 +9,9 @@ from rest_framework.test import APIClient
 from core.oauth.scopes import SCOPES
 from core.oauth.services import client_create, token_issue
 
+# who acts, in tests that call a service directly: an id, as the API and the back office pass it
+ACTOR = "3f6c2d0e-7b1a-4c5e-9d8f-0a1b2c3d4e5f"
+
 
 @dataclass
 class Caller:

@@ -15,6 +15,7 @@ from approvals.models import Approval
 from core.jobs.services import job_create, job_finish
 from core.models import Event, Job
 from declarations.models import Employee
+from tests.conftest import ACTOR
 from tests.persons.factories import PersonFactory
 
 from .conftest import code_of, url
@@ -103,7 +104,7 @@ def test_cleanup_deletes_old_finished_jobs_and_task_results(caller, settings):
 
 
 def test_jobs_are_audited(caller):
-    job = job_create(client=caller.client, kind="approval_resend", actor="client:x")
+    job = job_create(client=caller.client, kind="approval_resend", actor=ACTOR)
     job_finish(job_id=job.pk, status_code=201, response_data={})
     events = Event.objects.filter(entity_id=str(job.pk)).order_by("created_at")
     assert [(e.old_value, e.new_value) for e in events] == [(None, "pending"), ("pending", "processed")]

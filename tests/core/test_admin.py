@@ -18,6 +18,7 @@ from core.jobs.housekeeping import NOT_STALE, request_expire_now
 from core.models import Event
 from persons.merges.services import merge_request_create
 from persons.models import AuthenticationMethodRequest, MergeRequest
+from tests.conftest import ACTOR
 from tests.persons.factories import AuthenticationMethodRequestFactory, PersonFactory
 from verifications.sms import locmem
 
@@ -68,13 +69,13 @@ def test_every_request_kind_is_served_by_the_one_mixin():
 def test_expire_now_expires_one_stale_request_and_audits_it(caller):
     stale = AuthenticationMethodRequestFactory(client=caller.client, expires_at=timezone.now() - timedelta(minutes=1))
     other = AuthenticationMethodRequestFactory(client=caller.client, expires_at=timezone.now() - timedelta(minutes=1))
-    request_expire_now(request=stale, actor="user:7")
+    request_expire_now(request=stale, actor=ACTOR)
     stale.refresh_from_db()
     other.refresh_from_db()
-    assert (stale.status, stale.updated_by) == ("EXPIRED", "user:7")
+    assert (stale.status, stale.updated_by) == ("EXPIRED", ACTOR)
     assert other.status == "NEW"  # only the one asked for
     event = Event.objects.get(entity_id=str(stale.pk), property="status")
-    assert (event.old_value, event.new_value, event.actor) == ("NEW", "EXPIRED", "user:7")
+    assert (event.old_value, event.new_value, event.actor) == ("NEW", "EXPIRED", ACTOR)
 
 
 @pytest.mark.parametrize(
@@ -85,7 +86,7 @@ def test_expire_now_expires_one_stale_request_and_audits_it(caller):
 def test_expire_now_refuses_a_request_that_is_not_stale(caller, fields):
     request = AuthenticationMethodRequestFactory(client=caller.client, **fields)
     with pytest.raises(Conflict, match=NOT_STALE):
-        request_expire_now(request=request, actor="user:7")
+        request_expire_now(request=request, actor=ACTOR)
     assert not Event.objects.filter(entity_id=str(request.pk)).exists()
 
 

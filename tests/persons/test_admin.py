@@ -7,6 +7,7 @@ from django.contrib.auth.models import Group, User
 from core.audit.events import user_id_of
 from core.models import Event
 from persons.models import AuthenticationMethodRequest
+from tests.conftest import ACTOR
 from tests.persons.factories import AuthenticationMethodFactory, AuthenticationMethodRequestFactory, PersonFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("relaxed_otp_limits")]
@@ -51,7 +52,7 @@ def test_person_detail_shows_methods_masked_and_events(client):
         entity_id=str(person.id),
         property="verification_status",
         new_value="VERIFIED",
-        actor="user:1",
+        actor=ACTOR,
     )
     response = client.get(f"{PERSONS}{person.id}/change/")
     assert response.status_code == 200

@@ -9,6 +9,7 @@ from core.models import Event
 from persons import services
 from persons.models import AuthenticationMethod, AuthenticationMethodRequest
 from persons.rules import age, today_utc
+from tests.conftest import ACTOR
 from tests.persons.factories import PersonFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("relaxed_otp_limits")]
@@ -66,7 +67,7 @@ def test_rate_limited_create_rolls_back_everything(caller, settings):
 
 def test_person_verify_records_the_actor_and_reason():
     person = PersonFactory(verification_comment="old")
-    services.person_verify(person_id=person.id, status="IN_REVIEW", comment="", actor="user:7")
+    services.person_verify(person_id=person.id, status="IN_REVIEW", comment="", actor=ACTOR)
     person.refresh_from_db()
     assert (person.verification_status, person.verification_reason, person.verification_comment) == (
         "IN_REVIEW",
@@ -75,9 +76,9 @@ def test_person_verify_records_the_actor_and_reason():
     )
     changes = {e.property: (e.old_value, e.new_value, e.actor) for e in Event.objects.filter(entity_id=str(person.id))}
     assert changes == {
-        "verification_status": ("VERIFICATION_NEEDED", "IN_REVIEW", "user:7"),
-        "verification_reason": ("RULES_PASSED", "MANUAL", "user:7"),
-        "verification_comment": ("old", "", "user:7"),
+        "verification_status": ("VERIFICATION_NEEDED", "IN_REVIEW", ACTOR),
+        "verification_reason": ("RULES_PASSED", "MANUAL", ACTOR),
+        "verification_comment": ("old", "", ACTOR),
     }
 
 

@@ -7,6 +7,7 @@ from django.utils import timezone
 from core.api.errors import NotFound, TooManyRequests
 from core.audit import events as audit
 from core.models import Event
+from tests.conftest import ACTOR
 from tests.persons.factories import AuthenticationMethodRequestFactory
 from verifications.models import Purpose, SmsMessage, Verification
 from verifications.services import VerificationFailed, verification_complete, verification_initialize
@@ -195,7 +196,7 @@ def test_no_sms_when_the_callers_transaction_rolls_back(django_capture_on_commit
 def test_initialize_and_complete_are_audited(issue, no_send_limits):
     old, _ = issue()
     new, code = issue()
-    verification_complete(phone_number=PHONE, code=code, client=own_client(), actor="client:abc")
+    verification_complete(phone_number=PHONE, code=code, client=own_client(), actor=ACTOR)
     changes = list(
         Event.objects.filter(entity_type="verifications.verification")
         .order_by("created_at")
@@ -205,7 +206,7 @@ def test_initialize_and_complete_are_audited(issue, no_send_limits):
         (str(old.pk), None, "NEW", audit.SYSTEM),
         (str(old.pk), "NEW", "INACTIVE", audit.SYSTEM),
         (str(new.pk), None, "NEW", audit.SYSTEM),
-        (str(new.pk), "NEW", "VERIFIED", "client:abc"),
+        (str(new.pk), "NEW", "VERIFIED", ACTOR),
     ]
 
 

@@ -13,6 +13,7 @@ from django_tasks_db.models import DBTaskResult
 
 from core.api.errors import Conflict
 from core.models import Event
+from tests.conftest import ACTOR
 from verifications.models import SmsMessage, Verification
 from verifications.services import sms_deliver, sms_resend, verification_complete, verification_initialize
 from verifications.sms import SmsDeliveryError, get_backend
@@ -161,23 +162,23 @@ def test_dead_gateway_fails_after_max_attempts_and_the_admin_can_resend(
         assert Event.objects.filter(entity_id=str(sms.pk), new_value="FAILED").count() == 1
 
         with django_capture_on_commit_callbacks(execute=True):
-            sms_resend(sms_id=sms.pk, actor="user:1")
+            sms_resend(sms_id=sms.pk, actor=ACTOR)
     sms.refresh_from_db()
     assert (sms.status, sms.attempts, sms.provider_id) == (SmsMessage.Status.SENT, 1, "msg-4")
-    assert Event.objects.filter(entity_id=str(sms.pk), new_value="QUEUED", actor="user:1").exists()
+    assert Event.objects.filter(entity_id=str(sms.pk), new_value="QUEUED", actor=ACTOR).exists()
 
 
 def test_resend_only_failed_sms_of_an_active_code(issue, settings):
     verification, _ = issue()
     sms = sms_of(verification)
     with pytest.raises(Conflict) as not_failed:
-        sms_resend(sms_id=sms.pk, actor="user:1")
+        sms_resend(sms_id=sms.pk, actor=ACTOR)
     assert not_failed.value.message == "Only a failed SMS can be resent"
 
     SmsMessage.objects.filter(pk=sms.pk).update(status=SmsMessage.Status.FAILED)
     Verification.objects.filter(pk=verification.pk).update(code_expired_at=timezone.now())
     with pytest.raises(Conflict) as inactive:
-        sms_resend(sms_id=sms.pk, actor="user:1")
+        sms_resend(sms_id=sms.pk, actor=ACTOR)
     assert inactive.value.message == "The code of this SMS is no longer active; start a new verification"
 
 
