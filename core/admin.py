@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy as _
 from oauth2_provider import admin as oauth_admin  # noqa: F401  (registers the API clients' admin first)
 
 from core.api.errors import ApiError
+from core.audit.actor_ids import is_uuid
 from core.audit.events import SYSTEM, actor_of
 from core.backoffice.labels import translate_model_labels
 from core.documents.uploads import storage_name
@@ -419,7 +420,7 @@ def value_in_words(value) -> str:
 def actor_names(actors) -> dict[str, str]:
     """Who each actor id is: a staff user's name, a client's name and legal entity, or the service."""
     names = {actor: actor for actor in actors}
-    ids = [actor for actor in actors if _is_uuid(actor)]
+    ids = [actor for actor in actors if is_uuid(actor)]
     for identity in UserIdentity.objects.filter(uuid__in=ids).select_related("user"):
         names[str(identity.uuid)] = identity.user.get_full_name() or identity.user.get_username()
     for uid, name, entity in Client.objects.filter(uuid__in=ids).values_list("uuid", "name", "legal_entity_name"):
@@ -441,14 +442,6 @@ def is_actor(actor_id: str) -> bool:
         or UserIdentity.objects.filter(uuid=actor_id).exists()
         or Client.objects.filter(uuid=actor_id).exists()
     )
-
-
-def _is_uuid(text: str) -> bool:
-    try:
-        uuid.UUID(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _entity_link(entity_type: str, entity_id: str) -> tuple[str, str]:
@@ -867,7 +860,7 @@ class EventAdmin(LargeTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
         term = search_term.strip()
         if not term:
             return queryset, False
-        if _is_uuid(term):
+        if is_uuid(term):
             term = str(uuid.UUID(term))
             return queryset.filter(**{"actor" if is_actor(term) else "entity_id": term}), False
         if _SHORT_ID.match(term):

@@ -64,7 +64,7 @@ def _old_to_ids(get_model, found: set[str]) -> dict[str, str]:
 def _ids_to_old(get_model, found: set[str]) -> dict[str, str]:
     Client, UserIdentity = get_model("core", "Client"), get_model("core", "UserIdentity")
     mapping = {SYSTEM: "system"} if SYSTEM in found else {}
-    ids = [value for value in found if _is_uuid(value)]
+    ids = [value for value in found if is_uuid(value)]
     for client_id, client_uuid in Client.objects.filter(uuid__in=ids).values_list("client_id", "uuid"):
         mapping[str(client_uuid)] = f"client:{client_id}"
     for pk, user_uuid in UserIdentity.objects.filter(uuid__in=ids).values_list("user_id", "uuid"):
@@ -72,7 +72,7 @@ def _ids_to_old(get_model, found: set[str]) -> dict[str, str]:
     return mapping
 
 
-def _is_uuid(text: str) -> bool:
+def is_uuid(text: str) -> bool:
     try:
         uuid.UUID(text)
     except ValueError:
