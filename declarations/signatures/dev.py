@@ -82,7 +82,7 @@ def dev_ca() -> tuple[x509.Certificate, rsa.RSAPrivateKey, bool]:
         .not_valid_before(_now() - datetime.timedelta(minutes=5))
         .not_valid_after(_now() + datetime.timedelta(days=365 * CA_YEARS))
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(_key_usage(key_cert_sign=True, crl_sign=True), critical=True)
+        .add_extension(key_usage(key_cert_sign=True, crl_sign=True), critical=True)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .sign(key, hashes.SHA256())
     )
@@ -123,7 +123,7 @@ def doctor_credentials(employee: Employee) -> tuple[x509.Certificate, rsa.RSAPri
         .not_valid_before(_now() - datetime.timedelta(minutes=5))
         .not_valid_after(min(_now() + datetime.timedelta(days=DOCTOR_DAYS), ca_certificate.not_valid_after_utc))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(_key_usage(digital_signature=True, content_commitment=True), critical=True)
+        .add_extension(key_usage(digital_signature=True, content_commitment=True), critical=True)
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
         .sign(ca_key, hashes.SHA256())
     )
@@ -138,7 +138,8 @@ def sign(content: bytes, certificate: x509.Certificate, key) -> bytes:
     return builder.sign(serialization.Encoding.DER, [])
 
 
-def _key_usage(**allowed) -> x509.KeyUsage:
+def key_usage(**allowed) -> x509.KeyUsage:
+    """The key usage extension with only `allowed` set (a CA signs certificates; a doctor signs documents)."""
     flags = dict.fromkeys(
         (
             "digital_signature",
