@@ -49,6 +49,7 @@ from persons.selectors import (
     ensure_confirmation_still_valid,
     person_lock,
 )
+from persons.services import confirmation_for_resend
 from verifications.models import Verification
 from verifications.services import request_code_send, request_insert, verification_confirm
 
@@ -65,7 +66,6 @@ NO_CURRENT_METHOD = "Declaration request has no authentication method"
 NOT_NEW = "Declaration request is not in status NEW"
 NOT_OPEN = "Declaration request is not in status NEW or APPROVED"
 EXPIRED = "Declaration request is expired"
-RESEND_NOT_ALLOWED = "Resend OTP is not allowed for this authentication method"
 CODE_NOT_EXPECTED = "Verification code is not expected for {}"
 OVER_LIMIT = "This doctor has {} declarations and could not sign more"
 
@@ -338,27 +338,9 @@ def declaration_request_resend_otp(*, request_id, client: Client | None, actor: 
     """A new code to the method the person confirms with now (OTP, or a third person's OTP), saved on the request."""
     request = declaration_request_get(request_id=request_id, client=client, lock=True)
     _require_new(request, timezone.now())
-    try:
-        current = authentication_method_current(
-            person=request.person,
-            authorize_with=request.authorize_with,
-            own_na_confirms=request.parent_declaration_id is not None,
-        )
-    except (ValidationFailed, Conflict) as error:  # the chosen method has ended since the request was made
-        raise Conflict(RESEND_NOT_ALLOWED) from error
-    if current["type"] != Type.OTP:  # for THIRD_PERSON the selector answers with the third person's method
-        raise Conflict(RESEND_NOT_ALLOWED)
-    if current != request.authentication_method_current:
-        audit.record(
-            entity=request,
-            property="authentication_method_current",
-            old=request.authentication_method_current.get("type"),
-            new=current["type"],
-            actor=actor,
-        )
-        request.authentication_method_current, request.documents = current, []
-        request.updated_at, request.updated_by = timezone.now(), actor
-        request.save(update_fields=["authentication_method_current", "documents", "updated_at", "updated_by"])
+    current = confirmation_for_resend(
+        request, person=request.person, actor=actor, own_na_confirms=request.parent_declaration_id is not None
+    )
     verification = request_code_send(request=request, kind=SMS_KIND, actor=actor)
     audit.record(entity=request, property="otp_sent", old=None, new=mask_phone(current["number"]), actor=actor)
     return verification

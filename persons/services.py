@@ -42,6 +42,7 @@ VerificationReason = Person.VerificationReason
 OTP_KIND = "authentication_method_request"
 PERSON_EXISTS = "Such person already exists"
 PHONE_NOT_VERIFIED = "Phone number is not verified"
+RESEND_OTP_NOT_ALLOWED = "Resend OTP is not allowed for this authentication method"
 MANUAL_STATUSES = (VerificationStatus.VERIFIED, VerificationStatus.NOT_VERIFIED, VerificationStatus.IN_REVIEW)
 # what a client uploads for OFFLINE when the person's record lists no documents
 
@@ -325,6 +326,33 @@ def _required_documents(person: Person, *, current: dict, requested: dict) -> li
     if requested.get("type") == Type.OFFLINE and "id" not in requested:
         types |= document_types_of(person)
     return sorted(types)
+
+
+def confirmation_for_resend(request, *, person: Person, actor: str, own_na_confirms: bool = False) -> dict:
+    """Who confirms a (locked) request of another flow now, for a resend of its code: the rule of create
+    (`authentication_method_current`) must still give an OTP phone, the person's own or, for a
+    THIRD_PERSON method, the third person's; else 409. A change is saved on the request with its event
+    (documents an OFFLINE method asked for no longer apply)."""
+    try:
+        current = authentication_method_current(
+            person=person, authorize_with=request.authorize_with, own_na_confirms=own_na_confirms
+        )
+    except ValidationFailed as error:  # the chosen method has ended since the request was made
+        raise Conflict(RESEND_OTP_NOT_ALLOWED) from error
+    if current["type"] != Type.OTP:
+        raise Conflict(RESEND_OTP_NOT_ALLOWED)
+    if current != request.authentication_method_current:
+        audit.record(
+            entity=request,
+            property="authentication_method_current",
+            old=request.authentication_method_current.get("type"),
+            new=current["type"],
+            actor=actor,
+        )
+        request.authentication_method_current, request.documents = current, []
+        request.updated_at, request.updated_by = timezone.now(), actor
+        request.save(update_fields=["authentication_method_current", "documents", "updated_at", "updated_by"])
+    return current
 
 
 def authentication_method_requests_cancel(*, now, actor: str, **equal) -> int:

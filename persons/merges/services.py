@@ -21,6 +21,7 @@ from persons.selectors import (
     ensure_confirmation_still_valid,
     persons_lock,
 )
+from persons.services import confirmation_for_resend
 from verifications.models import Verification
 from verifications.services import request_code_send, request_insert, verification_confirm
 
@@ -34,7 +35,6 @@ SAME_PERSON = "Merge person must differ from master person"
 ALREADY_EXISTS = "Merge request for these persons already exists"
 NOT_NEW = "Merge request is not in status NEW"
 EXPIRED = "Merge request is expired"
-RESEND_NOT_ALLOWED = "Resend OTP is not allowed for this authentication method"
 EXPIRE_BATCH = 500
 # the pair as the unique index on NEW requests spells it (whichever person is the master), so that the
 # index finds it: LEAST and GREATEST on PostgreSQL, MIN and MAX on SQLite
@@ -118,26 +118,7 @@ def merge_request_resend_otp(*, merge_request: MergeRequest, actor: str = audit.
     """Seed 000: a new code to the method the master person confirms with now, which is saved on the request."""
     merge_request = _lock(merge_request)
     _require_new(merge_request, timezone.now())
-    try:
-        current = authentication_method_current(
-            person=merge_request.master_person, authorize_with=merge_request.authorize_with
-        )
-    except ValidationFailed as error:  # the chosen method has ended since the request was made
-        raise Conflict(RESEND_NOT_ALLOWED) from error
-    # For THIRD_PERSON the selector already answers with the third person's method.
-    if current["type"] != Type.OTP:
-        raise Conflict(RESEND_NOT_ALLOWED)
-    if current != merge_request.authentication_method_current:
-        audit.record(
-            entity=merge_request,
-            property="authentication_method_current",
-            old=merge_request.authentication_method_current.get("type"),
-            new=current["type"],
-            actor=actor,
-        )
-        merge_request.authentication_method_current = current
-        merge_request.updated_by = actor
-        merge_request.save(update_fields=["authentication_method_current", "updated_by", "updated_at"])
+    confirmation_for_resend(merge_request, person=merge_request.master_person, actor=actor)
     return request_code_send(request=merge_request, kind=SMS_KIND, actor=actor, also_save=("updated_at",))
 
 
